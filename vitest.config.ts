@@ -13,9 +13,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Containers are shared through global setup; files run one at a time on 2 cores.
+          // Images are built once in global setup; files run one at a time (one fork) so
+          // container fleets do not compete for the 2 cores and the inotify limit.
           globalSetup: ['test/integration/global-setup.ts'],
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },

@@ -184,7 +184,7 @@ function firstLine(text: string): string {
 export function atomicWriteScript(path: string, options: PutOptions = {}): RawShell {
   const dir = posix.dirname(path);
   const tmp = posix.join(dir, `.${posix.basename(path)}.bosun-${randomBytes(6).toString('hex')}`);
-  const steps: RawShell[] = [sh`umask 077`, sh`trap 'rm -f -- ${tmp}' EXIT`, sh`cat > ${tmp}`];
+  const steps: RawShell[] = [sh`umask 077`, sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`, sh`cat > ${tmp}`];
   if (options.mode) steps.push(sh`chmod ${options.mode} ${tmp}`);
   else
     steps.push(

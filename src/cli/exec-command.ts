@@ -1,0 +1,130 @@
+/** `bosun exec PATTERN -i INVENTORY -- COMMAND...` */
+import { BosunError, messageOf } from '../errors.js';
+import { type HostConnection, hostConnection } from '../inventory/connection.js';
+import type { Inventory } from '../inventory/inventory.js';
+import { loadInventory } from '../inventory/loader.js';
+import { matchHosts } from '../inventory/pattern.js';
+import { raw } from '../transport/quote.js';
+import { TransportRun } from '../transport/registry.js';
+import { formatHostResult, formatJsonResult, formatRecap } from './exec-output.js';
+import { exitCodeForResults, recapOf, runAdHoc } from './exec-runner.js';
+import { EXIT } from './exit-codes.js';
+import { type CliIO, colors, warn } from './io.js';
+import { readSecretFromTty } from './prompt.js';
+
+export interface ExecCommandOptions {
+  inventory: string[];
+  forks: number;
+  become?: boolean;
+  becomeUser?: string;
+  askBecomePass?: boolean;
+  trustNewHostKeys?: boolean;
+  /** Seconds. */
+  timeout?: number;
+  /** Seconds. */
+  connectTimeout?: number;
+  json?: boolean;
+}
+
+export const BECOME_PASSWORD_ENV = 'BOSUN_BECOME_PASSWORD';
+
+/** Load the inventories named by -i (required), printing their warnings. */
+export async function loadInventoryForCli(paths: string[], io: CliIO): Promise<Inventory> {
+  if (paths.length === 0) {
+    throw new BosunError(
+      'BOSUN_INPUT',
+      'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
+    );
+  }
+  const inventory = await loadInventory(paths, { cwd: io.cwd });
+  for (const warning of inventory.warnings) warn(io, warning);
+  return inventory;
+}
+
+/** Hosts matching the pattern; unmatched terms are warned about, not fatal. */
+export function selectHosts(inventory: Inventory, pattern: string, io: CliIO): string[] {
+  const { hosts, unmatched } = matchHosts(pattern, inventory.patternView());
+  for (const term of unmatched) warn(io, `could not match host pattern, ignoring: ${term}`);
+  return hosts;
+}
+
+async function becomePassword(options: ExecCommandOptions, io: CliIO): Promise<string | undefined> {
+  if (!options.askBecomePass) return undefined;
+  const fromEnv = io.env[BECOME_PASSWORD_ENV];
+  if (fromEnv !== undefined) return fromEnv;
+  if (!io.stdin.isTTY) {
+    throw new BosunError(
+      'BOSUN_INPUT',
+      `--ask-become-pass needs a terminal to prompt on, or the password in ${BECOME_PASSWORD_ENV}`,
+    );
+  }
+  return readSecretFromTty(io, 'BECOME password: ');
+}
+
+function hostKeyName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+export async function execCommand(
+  pattern: string,
+  words: string[],
+  options: ExecCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  if (words.length === 0) {
+    throw new BosunError('BOSUN_INPUT', 'no command given: bosun exec PATTERN -i INVENTORY -- COMMAND...');
+  }
+  // The words are the user's own shell text, as `ansible -m shell -a` takes it.
+  const command = raw(words.join(' '));
+  const inventory = await loadInventoryForCli(options.inventory, io);
+  const hosts = selectHosts(inventory, pattern, io);
+  if (hosts.length === 0) {
+    warn(io, `no hosts matched "${pattern}"; nothing to do`);
+    return EXIT.ok;
+  }
+
+  const password = await becomePassword(options, io);
+  const palette = colors(io.stdout, io.env);
+  const onHostKeyAccepted = (info: { host: string; port: number; fingerprint: string; file: string }) => {
+    io.stderr.write(
+      `bosun: accepted new host key for ${hostKeyName(info.host, info.port)} (${info.fingerprint}) into ${info.file}\n`,
+    );
+  };
+  // Every host's connection settings are checked before anything connects.
+  const connections: HostConnection[] = hosts.map((host) =>
+    hostConnection(host, inventory.varsOf(host), {
+      become: options.become || options.becomeUser !== undefined ? true : undefined,
+      becomeUser: options.becomeUser,
+      becomePassword: password,
+      trustNewHostKeys: options.trustNewHostKeys,
+      onHostKeyAccepted,
+      connectTimeout: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
+    }),
+  );
+
+  const run = new TransportRun();
+  let results: Awaited<ReturnType<typeof runAdHoc>>;
+  try {
+    results = await runAdHoc({
+      connections,
+      command,
+      forks: options.forks,
+      timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+      run,
+      signal: io.signal,
+      onResult: (result) => {
+        io.stdout.write(options.json ? formatJsonResult(result) : formatHostResult(result, palette));
+      },
+    });
+  } finally {
+    await run.close().catch((error: unknown) => warn(io, messageOf(error)));
+  }
+  if (io.signal?.aborted) {
+    warn(io, 'interrupted');
+    return EXIT.interrupted;
+  }
+  const recap = formatRecap(recapOf(results));
+  // With --json, stdout carries only the JSON lines.
+  (options.json ? io.stderr : io.stdout).write(recap);
+  return exitCodeForResults(results);
+}

@@ -1,0 +1,186 @@
+/**
+ * The `bosun` command line. This folder is the only code that prints or decides the exit
+ * code; `main` returns the code (so tests can run it in-process) and `run` applies it.
+ *
+ * Exit codes: 0 success; 1 unexpected error; 2 a command failed on some host; 3 some host
+ * was unreachable (connect, auth or host key); 4 bad input (arguments, inventory, pattern);
+ * 130 interrupted. A pattern that matches no host is a warning and exit 0.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isBosunError, messageOf } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { Command, CommanderError, InvalidArgumentError } from '../vendor/commander.js';
+import { execCommand } from './exec-command.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { inventoryGraphCommand, inventoryListCommand } from './inventory-command.js';
+import { type CliIO, processIO } from './io.js';
+import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js';
+
+export function bosunVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError('must be a number of seconds above 0');
+  }
+  return n;
+}
+
+function hops(value: string): 1 | 2 {
+  if (value !== '1' && value !== '2') throw new InvalidArgumentError('must be 1 or 2');
+  return Number(value) as 1 | 2;
+}
+
+function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('bosun');
+  program
+    .description('Agentless configuration management over SSH, bastions first.')
+    .version(bosunVersion(), '-V, --version', 'print the version')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`bosun: error[BOSUN_INPUT]: ${text.replace(/^error: /, '')}`),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('exec')
+    .description('run a shell command on every host matching PATTERN, like `ansible PATTERN -m shell -a`')
+    .argument(
+      '<pattern>',
+      'host pattern: all, a group, a host, globs, a:b union, a:&b intersection, a:!b exclusion',
+    )
+    .argument('[command...]', 'the command line, after --')
+    .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('-f, --forks <n>', 'hosts to run on at once', positiveInteger, 50)
+    .option('-b, --become', 'run the command with sudo (as root unless --become-user)')
+    .option('--become-user <user>', 'sudo to this user (implies --become)')
+    .option('-K, --ask-become-pass', `ask for the sudo password (from $BOSUN_BECOME_PASSWORD when set)`)
+    .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
+    .option('-T, --timeout <seconds>', 'abandon the command on a host after this long', positiveSeconds)
+    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
+    .option('--json', 'one JSON object per host per line')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all hosts ok, 2 a command failed, 3 a host was unreachable, 4 bad input.\n' +
+        'A pattern that matches no host prints a warning and exits 0.\n\n' +
+        'Example:\n  bosun exec all -i inventory/lab.yml -- uname -a',
+    )
+    .action(async (pattern: string, words: string[], options) => {
+      setExit(await execCommand(pattern, words, options, io));
+    });
+
+  const inventory = program.command('inventory').description('show an inventory');
+  inventory
+    .command('list')
+    .description('list the hosts matching PATTERN (default all) and their groups')
+    .argument('[pattern]', 'host pattern')
+    .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--json', 'one JSON object per host per line')
+    .action(async (pattern: string | undefined, options) => {
+      setExit(await inventoryListCommand(pattern, options, io));
+    });
+  inventory
+    .command('graph')
+    .description('draw the group tree, like ansible-inventory --graph')
+    .argument('[group]', 'group to start from (default all)')
+    .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .action(async (group: string | undefined, options) => {
+      setExit(await inventoryGraphCommand(group, options, io));
+    });
+
+  const lab = program.command('lab').description('a local lab: a bastion and hosts in containers');
+  lab
+    .command('up')
+    .description('start the lab (or find it running) and write inventory/lab.yml')
+    .option('--hosts <n>', 'number of hosts (default 3)', positiveInteger)
+    .option('--plain', 'hosts without systemd (faster to start)')
+    .option('--hops <n>', 'bastions in a chain, 1 or 2 (default 1)', hops)
+    .option('--force-recreate', 'replace an existing lab')
+    .action(async (options) => {
+      setExit(await labUpCommand(options, io));
+    });
+  lab
+    .command('status')
+    .description('show the lab containers and whether sshd answers (exit 1 when not up and healthy)')
+    .action(async () => {
+      setExit(await labStatusCommand(io));
+    });
+  lab
+    .command('down')
+    .description('remove the lab containers, networks, keys and inventory/lab.yml')
+    .action(async () => {
+      setExit(await labDownCommand(io));
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      io.stdout.write(`bosun ${bosunVersion()}\n`);
+    });
+  return program;
+}
+
+function reportError(error: unknown, io: CliIO): number {
+  const debug = io.env.BOSUN_DEBUG === '1';
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already (through outputError or the help).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+    return EXIT.input;
+  }
+  if (isBosunError(error)) {
+    io.stderr.write(`bosun: error[${error.code}]: ${error.message}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+  io.stderr.write(`bosun: unexpected error: ${messageOf(error)}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  else io.stderr.write('bosun: set BOSUN_DEBUG=1 to see where it happened\n');
+  return EXIT.error;
+}
+
+/** Run the CLI on `argv` (without node and script) and return the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** The process entry point (bin/bosun.js): Ctrl-C aborts cleanly, a second one exits at once. */
+export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const code = await main(argv, processIO(controller.signal));
+  process.off('SIGINT', onSigint);
+  process.exitCode = code;
+  // Output is written; a handle left open by a library must not keep the command from ending.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

@@ -1,0 +1,2 @@
+/** The one door to commander: the CLI's argument parser. */
+export { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
