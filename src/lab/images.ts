@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../paths.js';
 import { BosunError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 
 export interface LabImages {
   sshdImage: string;

@@ -12,6 +12,7 @@ const hostile = [
   '"double"',
   '$(id -u)',
   '`id -u`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${} is the point of this case
   '${HOME}',
   'a;b&&c||d|e',
   '*',
