@@ -1,0 +1,297 @@
+/**
+ * file: a path's state (file, directory, absent, touch) and its mode, owner and group;
+ * `recurse` applies the attributes to everything below a directory.
+ */
+import { posix } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { BosunError } from '../errors.js';
+import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
+import { type RawShell, raw, sh } from '../transport/quote.js';
+import {
+  type AttributeArgs,
+  attributeChanges,
+  attributeCommands,
+  attributeDiff,
+  attributeSchemas,
+  checkAttributeArgs,
+  describeChanges,
+  hasChanges,
+  modeSpec,
+  targetMode,
+  treeChanges,
+} from './attributes.js';
+import { moduleFailure } from './failure.js';
+import { chmodArgument, formatMode } from './mode.js';
+import type { ArgIssue, Diff, ModuleContext, ModuleDefinition, Plan } from './types.js';
+
+const State = Type.Union(
+  [Type.Literal('file'), Type.Literal('directory'), Type.Literal('absent'), Type.Literal('touch')],
+  {
+    description:
+      'file: must exist (only attributes change). directory: created with missing parents. absent: removed (folders with their content). touch: created empty or its times updated (always a change). Default: the current type, or file.',
+  },
+);
+
+export const FileArgs = Type.Object(
+  {
+    path: Type.Optional(
+      Type.String({ minLength: 1, description: 'The path on the host (aliases: dest, name).' }),
+    ),
+    dest: Type.Optional(Type.String({ minLength: 1, description: 'Alias of path.' })),
+    name: Type.Optional(Type.String({ minLength: 1, description: 'Alias of path.' })),
+    state: Type.Optional(State),
+    ...attributeSchemas,
+    recurse: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'With state: directory, apply mode/owner/group to everything inside too (symbolic modes like "u=rwX,g=rX,o=" suit this).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type FileArgs = Static<typeof FileArgs>;
+type FileState = 'file' | 'directory' | 'absent' | 'touch';
+
+function pathOf(args: FileArgs): string {
+  const path = args.path ?? args.dest ?? args.name;
+  if (path === undefined) throw new BosunError('BOSUN_INPUT', 'file: path is required');
+  return path;
+}
+
+function recursive(args: FileArgs): boolean {
+  return args.recurse === true && args.state === 'directory';
+}
+
+export function checkFileArgs(args: FileArgs): ArgIssue[] {
+  const given = (['path', 'dest', 'name'] as const).filter((key) => args[key] !== undefined);
+  const issues: ArgIssue[] = [];
+  if (given.length === 0) issues.push({ message: 'path is required' });
+  if (given.length > 1) {
+    issues.push({ key: given[1], message: `${given.join(' and ')} name the same argument: give one` });
+  }
+  if (args.recurse === true && args.state !== 'directory') {
+    issues.push({ key: 'recurse', message: 'recurse needs state: directory' });
+  }
+  return [...issues, ...checkAttributeArgs(args)];
+}
+
+/** The folders `mkdir -p` would create, outermost first. */
+function ancestorsAndSelf(path: string): string[] {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const out: string[] = [];
+  let current = trimmed;
+  while (current !== '/' && current !== '.' && current !== '') {
+    out.unshift(current);
+    const parent = posix.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return out;
+}
+
+function script(commands: RawShell[]): RawShell {
+  return raw(['set -e', ...commands.map((c) => c.text)].join('\n'));
+}
+
+/** Attributes asked for on something created now (from the default bits for the umask). */
+function createdAttributes(args: AttributeArgs, isDirectory: boolean, umask: number) {
+  const base = (isDirectory ? 0o777 : 0o666) & ~umask;
+  const mode = targetMode(args, base, isDirectory, umask);
+  return {
+    mode,
+    set: {
+      mode: args.mode !== undefined ? mode : undefined,
+      owner: args.owner,
+      group: args.group,
+    },
+  };
+}
+
+function createdDiff(path: string, state: string, mode: number, args: AttributeArgs): Diff {
+  const after: Record<string, unknown> = { path, state, mode: formatMode(mode) };
+  if (args.owner !== undefined) after.owner = args.owner;
+  if (args.group !== undefined) after.group = args.group;
+  return { before: { path, state: 'absent' }, after };
+}
+
+function withDiffs(plan: Plan, ctx: ModuleContext, diffs: Diff[]): Plan {
+  if (plan.changed && ctx.diff) plan.diffs = diffs;
+  return plan;
+}
+
+export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): Plan {
+  const path = pathOf(args);
+  const stat = facts.stat;
+  const state: FileState = args.state ?? (stat?.type === 'directory' ? 'directory' : 'file');
+  // Like Ansible, the result names what the path is afterwards (touch leaves a file).
+  const after = state === 'touch' ? (stat?.type === 'directory' ? 'directory' : 'file') : state;
+  const result: Record<string, unknown> = { path, state: after };
+
+  if (state === 'absent') {
+    if (!stat && !facts.isLink) return { changed: false, reason: `${path} is absent`, result };
+    const before = facts.isLink ? 'link' : (stat?.type ?? 'file');
+    return withDiffs(
+      {
+        changed: true,
+        summary: `remove ${path}`,
+        steps: [{ command: sh`rm -rf -- ${path}`, description: `remove ${path}` }],
+        result,
+      },
+      ctx,
+      [{ before: { path, state: before }, after: { path, state: 'absent' } }],
+    );
+  }
+
+  if (!stat && facts.isLink) throw moduleFailure(`${path} is a symbolic link to nothing`, { path });
+
+  if (state === 'directory') {
+    if (stat && stat.type !== 'directory') {
+      throw moduleFailure(`${path} exists and is not a directory`, { path });
+    }
+    if (!stat) {
+      const created = createdAttributes(args, true, facts.umask);
+      const inner = [sh`mkdir -- "$d"`, ...attributeCommands(raw('"$d"'), created.set)];
+      const command = script([
+        sh`for d in ${ancestorsAndSelf(path)}; do`,
+        sh`  if [ ! -d "$d" ]; then ${raw(inner.map((c) => c.text).join('; '))}; fi`,
+        raw('done'),
+      ]);
+      result.mode = formatMode(created.mode);
+      return withDiffs(
+        {
+          changed: true,
+          summary: `create directory ${path}`,
+          steps: [{ command, description: `create ${path}` }],
+          result,
+        },
+        ctx,
+        [createdDiff(path, 'directory', created.mode, args)],
+      );
+    }
+    if (recursive(args)) return planTree(args, facts, ctx, path, result);
+  } else if (state === 'file') {
+    if (!stat) throw moduleFailure(`${path} does not exist (state: touch creates it)`, { path });
+    if (stat.type === 'directory') throw moduleFailure(`${path} is a directory, not a file`, { path });
+  } else if (state === 'touch') {
+    if (!stat) {
+      if (!facts.parentExists) throw moduleFailure(`folder ${posix.dirname(path)} does not exist`, { path });
+      const created = createdAttributes(args, false, facts.umask);
+      result.mode = formatMode(created.mode);
+      return withDiffs(
+        {
+          changed: true,
+          summary: `create ${path}`,
+          steps: [
+            {
+              command: script([sh`touch -- ${path}`, ...attributeCommands(path, created.set)]),
+              description: `touch ${path}`,
+            },
+          ],
+          result,
+        },
+        ctx,
+        [createdDiff(path, 'touch', created.mode, args)],
+      );
+    }
+  }
+
+  // The path exists with the right type: only attributes (and times, for touch) change.
+  const existing = stat as NonNullable<typeof stat>;
+  const changes = attributeChanges(args, existing, facts.umask);
+  result.mode = formatMode(changes.mode?.after ?? existing.mode);
+  result.owner = changes.owner?.after ?? existing.user;
+  result.group = changes.group?.after ?? existing.group;
+  const commands = attributeCommands(path, {
+    mode: changes.mode?.after,
+    owner: changes.owner?.after,
+    group: changes.group?.after,
+  });
+  if (state === 'touch') {
+    const diff = attributeDiff(path, changes);
+    diff.before.state = existing.type;
+    diff.after.state = 'touch';
+    return withDiffs(
+      {
+        changed: true,
+        summary: hasChanges(changes) ? `touch ${path}, ${describeChanges(changes)}` : `touch ${path}`,
+        steps: [{ command: script([sh`touch -- ${path}`, ...commands]), description: `touch ${path}` }],
+        result,
+      },
+      ctx,
+      [diff],
+    );
+  }
+  if (!hasChanges(changes)) {
+    return { changed: false, reason: `${path} is a ${existing.type} with the attributes asked for`, result };
+  }
+  return withDiffs(
+    {
+      changed: true,
+      summary: `${path}: ${describeChanges(changes)}`,
+      steps: [{ command: script(commands), description: `set attributes of ${path}` }],
+      result,
+    },
+    ctx,
+    [attributeDiff(path, changes)],
+  );
+}
+
+function planTree(
+  args: FileArgs,
+  facts: PathState,
+  ctx: ModuleContext,
+  path: string,
+  result: Record<string, unknown>,
+): Plan {
+  const changes = treeChanges(args, facts.tree ?? [], facts.umask);
+  if (changes.count === 0) {
+    return { changed: false, reason: `${path} and everything in it have the attributes asked for`, result };
+  }
+  const spec = modeSpec(args);
+  const mode = spec === undefined ? undefined : spec.kind === 'octal' ? chmodArgument(spec.bits) : spec.text;
+  const commands = attributeCommands(
+    path,
+    {
+      mode: changes.mode ? mode : undefined,
+      owner: changes.owner ? args.owner : undefined,
+      group: changes.group ? args.group : undefined,
+    },
+    true,
+  );
+  const after: Record<string, unknown> = { path, entries_to_change: 0 };
+  if (changes.mode && spec) after.mode = spec.text;
+  if (changes.owner) after.owner = args.owner;
+  if (changes.group) after.group = args.group;
+  return withDiffs(
+    {
+      changed: true,
+      summary: `${path}: attributes of ${changes.count} entr${changes.count === 1 ? 'y' : 'ies'} (recursive)`,
+      steps: [{ command: script(commands), description: `set attributes under ${path}` }],
+      result,
+    },
+    ctx,
+    [{ before: { path, entries_to_change: changes.count }, after }],
+  );
+}
+
+export const fileModule: ModuleDefinition<FileArgs, PathState> = {
+  name: 'file',
+  description: 'Make a path a file, a directory, absent or touched, with mode, owner and group.',
+  schema: FileArgs,
+  kind: 'plan',
+  checkArgs: checkFileArgs,
+  gather: (args) => pathStateScript(pathOf(args), { tree: recursive(args) }),
+  parse: (result, args) => parsePathState(result, pathOf(args), { tree: recursive(args) }),
+  plan(args, facts, ctx) {
+    if (!facts) throw new BosunError('BOSUN_INTERNAL', 'file: planned without facts');
+    return planFile(args, facts, ctx);
+  },
+  finish(_args, outputs, _ctx, plan) {
+    const output = outputs[outputs.length - 1];
+    if (output && output.code === 0) return { changed: true, result: plan.result ?? {} };
+    const msg = output?.stderr.trim() || `exit code ${output?.code}`;
+    return { changed: false, failed: true, msg, result: { ...plan.result, msg } };
+  },
+};

@@ -1,0 +1,134 @@
+/**
+ * The contract between modules and the engine. A module never runs anything: it returns one
+ * script that prints the state it needs (`gather`), a pure parser of that output (`parse`) and
+ * a pure `plan` from those facts to the commands that converge the host. The engine runs them.
+ * Because `plan` is pure, check mode reports exactly what a real run would do.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { RawShell } from '../transport/quote.js';
+import type { ExecResult } from '../transport/types.js';
+
+/** A text file as it is and as it will be (unified diff made by the reporter). */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+  beforeLabel?: string;
+  afterLabel?: string;
+}
+
+/** Attributes (mode, owner, state...) that change; only the keys that differ, plus `path`. */
+export interface StateDiff {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export type Diff = FileDiff | StateDiff;
+
+export function isFileDiff(diff: Diff): diff is FileDiff {
+  return 'path' in diff && typeof (diff as FileDiff).before === 'string';
+}
+
+/** One remote command of a plan, run in order through the task's become settings. */
+export interface Step {
+  command: RawShell;
+  /** Bytes for the command's standard input (file content travels here, never in argv). */
+  stdin?: string | Buffer;
+  /** What the step does, for logs ("write /etc/motd"). */
+  description: string;
+  /** The command line itself must not be logged. */
+  sensitive?: boolean;
+}
+
+export type NoChangePlan = { changed: false; reason: string; result?: Record<string, unknown> };
+export type ChangePlan = {
+  changed: true;
+  summary: string;
+  steps: Step[];
+  diffs?: Diff[];
+  result?: Record<string, unknown>;
+};
+export type Plan = NoChangePlan | ChangePlan;
+
+export interface ModuleContext {
+  host: string;
+  check: boolean;
+  diff: boolean;
+  /** The host's variables as the task sees them (debug var lookups). */
+  vars: Record<string, unknown>;
+  become: boolean;
+  becomeUser?: string;
+  /** Bytes of a controller-side file (copy src), resolved the way the engine resolves files. */
+  readLocalFile(path: string): Promise<Buffer>;
+  /** Evaluate a condition with the task's variables (assert `that`), the same way as `when`. */
+  evaluate(condition: string | boolean): boolean;
+}
+
+export interface ModuleOutcome {
+  changed: boolean;
+  failed?: boolean;
+  msg?: string;
+  result: Record<string, unknown>;
+  /** set_fact: variables added to the host. */
+  facts?: Record<string, unknown>;
+  meta?: 'flush_handlers';
+}
+
+/** A problem with arguments that a schema cannot express (exclusive or required-one-of). */
+export interface ArgIssue {
+  /** The argument concerned, for a located message; undefined when it is about the whole set. */
+  key?: string;
+  message: string;
+}
+
+export type ModuleKind = 'plan' | 'run' | 'controller';
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds modules of every argument type
+export interface ModuleDefinition<A = any, F = any> {
+  name: string;
+  /** Other names accepted in a task (resolved by getModule). */
+  aliases?: string[];
+  /** One line shown in generated schemas and docs. */
+  description: string;
+  /** TypeBox schema of the (rendered) args; every property has a description. */
+  schema: TSchema;
+  /** The argument a free-form string (`command: ls -l`) goes into. */
+  freeForm?: string;
+  /**
+   * Arguments the engine passes through untemplated: they are expressions or variable names,
+   * evaluated by the module itself (assert `that`, debug `var`).
+   */
+  rawArgs?: string[];
+  /**
+   * 'plan': plans from facts (check mode safe). 'run': the action is the command itself
+   * (command/shell): skipped in check mode unless `checkModePredicts(args)` holds, or the task
+   * says check_mode: false. 'controller': runs on the controller only (`controller`).
+   */
+  kind: ModuleKind;
+  /**
+   * Rules the schema cannot say (exclusive or required-one-of arguments, mode syntax); empty
+   * when the args are usable. Safe before rendering: values holding `{{` are not judged.
+   */
+  checkArgs?(args: A): ArgIssue[];
+  /** Controller-side inputs (copy src -> bytes), awaited by the engine before gather. */
+  prepare?(args: A, ctx: ModuleContext): Promise<A>;
+  /** ONE remote script printing the state the plan needs; undefined when none is needed. */
+  gather?(args: A, ctx: ModuleContext): RawShell | undefined;
+  /** Pure parser of the gather output; throws BOSUN_MODULE_FAILED when the script failed. */
+  parse?(result: ExecResult, args: A, ctx: ModuleContext): F;
+  /** Pure: the same facts give the same plan, in check mode or not. May throw BOSUN_MODULE_FAILED. */
+  plan(args: A, facts: F | undefined, ctx: ModuleContext): Plan;
+  /**
+   * kind 'run': whether the gathered facts decide if the action happens (creates/removes), so
+   * check mode may report the plan's `changed` without running anything.
+   */
+  checkModePredicts?(args: A): boolean;
+  /**
+   * After the steps ran (the engine stops at the first step exiting non-zero and passes the
+   * outputs so far): the task outcome for register. Use `finishPlan`, which applies the default
+   * (changed, or failed with the failing step's output) for modules without one.
+   */
+  finish?(args: A, outputs: ExecResult[], ctx: ModuleContext, plan: ChangePlan): ModuleOutcome;
+  /** kind 'controller'. */
+  controller?(args: A, ctx: ModuleContext): ModuleOutcome;
+}
