@@ -8,6 +8,10 @@ import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
 import { failModule } from './fail.js';
 import { fileModule } from './file.js';
+import { accountModules } from './group-accounts.js';
+import { fileModules } from './group-files.js';
+import { packageModules } from './group-packages.js';
+import { systemModules } from './group-system.js';
 import { metaModule } from './meta.js';
 import { setFactModule } from './set-fact.js';
 import { shellModule } from './shell.js';
@@ -23,6 +27,10 @@ const MODULES: ModuleDefinition[] = [
   assertModule,
   failModule,
   metaModule,
+  ...fileModules,
+  ...packageModules,
+  ...accountModules,
+  ...systemModules,
 ];
 
 const QUALIFIERS = ['ansible.builtin.', 'ansible.legacy.'];

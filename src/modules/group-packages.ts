@@ -1,0 +1,4 @@
+import type { ModuleDefinition } from './types.js';
+
+/** Modules of one family (apt/package, apt_repository), registered by registry.ts. */
+export const packageModules: ModuleDefinition[] = [];
