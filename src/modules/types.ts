@@ -62,6 +62,8 @@ export interface ModuleContext {
   readLocalFile(path: string): Promise<Buffer>;
   /** Evaluate a condition with the task's variables (assert `that`), the same way as `when`. */
   evaluate(condition: string | boolean): boolean;
+  /** Render a controller-side template file with the task's variables (template module). */
+  renderTemplate?(text: string, file: string): string;
 }
 
 export interface ModuleOutcome {
