@@ -10,7 +10,7 @@ import { formatHostResult, formatJsonResult, formatRecap } from './exec-output.j
 import { exitCodeForResults, recapOf, runAdHoc } from './exec-runner.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, colors, warn } from './io.js';
-import { readSecretFromTty } from './prompt.js';
+import { connectionOverrides } from './options.js';
 
 export interface ExecCommandOptions {
   inventory: string[];
@@ -25,8 +25,6 @@ export interface ExecCommandOptions {
   connectTimeout?: number;
   json?: boolean;
 }
-
-export const BECOME_PASSWORD_ENV = 'BOSUN_BECOME_PASSWORD';
 
 /** Load the inventories named by -i (required), printing their warnings. */
 export async function loadInventoryForCli(paths: string[], io: CliIO): Promise<Inventory> {
@@ -48,23 +46,6 @@ export function selectHosts(inventory: Inventory, pattern: string, io: CliIO): s
   return hosts;
 }
 
-async function becomePassword(options: ExecCommandOptions, io: CliIO): Promise<string | undefined> {
-  if (!options.askBecomePass) return undefined;
-  const fromEnv = io.env[BECOME_PASSWORD_ENV];
-  if (fromEnv !== undefined) return fromEnv;
-  if (!io.stdin.isTTY) {
-    throw new BosunError(
-      'BOSUN_INPUT',
-      `--ask-become-pass needs a terminal to prompt on, or the password in ${BECOME_PASSWORD_ENV}`,
-    );
-  }
-  return readSecretFromTty(io, 'BECOME password: ');
-}
-
-function hostKeyName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
-}
-
 export async function execCommand(
   pattern: string,
   words: string[],
@@ -83,22 +64,14 @@ export async function execCommand(
     return EXIT.ok;
   }
 
-  const password = await becomePassword(options, io);
+  const overrides = await connectionOverrides(options, io);
   const palette = colors(io.stdout, io.env);
-  const onHostKeyAccepted = (info: { host: string; port: number; fingerprint: string; file: string }) => {
-    io.stderr.write(
-      `bosun: accepted new host key for ${hostKeyName(info.host, info.port)} (${info.fingerprint}) into ${info.file}\n`,
-    );
-  };
   // Every host's connection settings are checked before anything connects.
   const connections: HostConnection[] = hosts.map((host) =>
     hostConnection(host, inventory.varsOf(host), {
+      ...overrides,
       become: options.become || options.becomeUser !== undefined ? true : undefined,
       becomeUser: options.becomeUser,
-      becomePassword: password,
-      trustNewHostKeys: options.trustNewHostKeys,
-      onHostKeyAccepted,
-      connectTimeout: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
     }),
   );
 

@@ -10,40 +10,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBosunError, messageOf } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { Command, CommanderError, InvalidArgumentError } from '../vendor/commander.js';
+import { Command, CommanderError } from '../vendor/commander.js';
 import { execCommand } from './exec-command.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { inventoryGraphCommand, inventoryListCommand } from './inventory-command.js';
 import { type CliIO, processIO } from './io.js';
 import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js';
+import { BECOME_PASSWORD_ENV, collect, hops, positiveInteger, positiveSeconds } from './options.js';
+import { registerRunCommand } from './run-command.js';
+import { registerSchemaCommand } from './schema-command.js';
+import { registerVarsCommand } from './vars-command.js';
 
 export function bosunVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
     version: string;
   };
   return pkg.version;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
-  return Number(value);
-}
-
-function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError('must be a number of seconds above 0');
-  }
-  return n;
-}
-
-function hops(value: string): 1 | 2 {
-  if (value !== '1' && value !== '2') throw new InvalidArgumentError('must be 1 or 2');
-  return Number(value) as 1 | 2;
 }
 
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
@@ -71,7 +53,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-f, --forks <n>', 'hosts to run on at once', positiveInteger, 50)
     .option('-b, --become', 'run the command with sudo (as root unless --become-user)')
     .option('--become-user <user>', 'sudo to this user (implies --become)')
-    .option('-K, --ask-become-pass', `ask for the sudo password (from $BOSUN_BECOME_PASSWORD when set)`)
+    .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-T, --timeout <seconds>', 'abandon the command on a host after this long', positiveSeconds)
     .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
@@ -85,6 +67,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .action(async (pattern: string, words: string[], options) => {
       setExit(await execCommand(pattern, words, options, io));
     });
+
+  registerRunCommand(program, io, setExit);
+  registerVarsCommand(program, io, setExit);
+  registerSchemaCommand(program, io, setExit);
 
   const inventory = program.command('inventory').description('show an inventory');
   inventory
@@ -178,6 +164,13 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // `bosun run ... | head`: a reader that goes away is not an error of ours; stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const code = await main(argv, processIO(controller.signal));
   process.off('SIGINT', onSigint);
   process.exitCode = code;

@@ -74,6 +74,10 @@ export interface LoadedRole {
   templatesDir?: string;
   filesDir?: string;
   kind: 'typescript' | 'yaml';
+  /** Cross-parameter rules of a TypeScript role (defineRole `check`). */
+  check?: (
+    params: Record<string, unknown>,
+  ) => { path: (string | number)[]; message: string; target?: 'key' | 'value' }[];
 }
 
 export interface PlayModel {

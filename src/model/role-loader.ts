@@ -18,11 +18,11 @@ import { LineCounter, parseDocument } from '../vendor/yaml.js';
 import type { LoadedRole, RoleRef, TaskModel } from './playbook-types.js';
 import { isRoleDefinition, type RoleDefinition } from './role.js';
 import { didYouMean } from './suggest.js';
-import { type ArgOrigins, checkValues } from './task-args.js';
+import { type ArgOrigins, checkValues, choicesAt, holdsTemplate } from './task-args.js';
 import { invalidName, isMapping, loadTasks } from './task-loader.js';
 import type { ModuleCatalog } from './task-modules.js';
 import { VARIABLE_NAME } from './task-schema.js';
-import { issueError } from './validate.js';
+import { findIssue, issueError, type ValidationIssue } from './validate.js';
 import {
   describeValue,
   type KeyPath,
@@ -225,6 +225,9 @@ export class RoleLoader {
       name,
       dir,
       ...(definition.schema ? { schema: definition.schema } : {}),
+      ...(typeof definition.check === 'function'
+        ? { check: definition.check as NonNullable<LoadedRole['check']> }
+        : {}),
       defaults,
       tasks,
       handlers,
@@ -254,14 +257,44 @@ export function checkRoleParams(role: LoadedRole, ref: RoleRef): void {
   const origins: ArgOrigins = new Map(
     Object.keys(ref.params).map((key) => [key, [...ref.path, 'params', key]]),
   );
+  const values = { ...role.defaults, ...ref.params };
   checkValues(
     role.schema,
-    { ...role.defaults, ...ref.params },
+    values,
     { noun: 'parameter', owner: `role "${role.name}"` },
     ref.source,
     [...ref.path, 'params'],
     origins,
   );
+  if (!role.check) return;
+  const known = Object.fromEntries(Object.entries(values).filter(([, value]) => !holdsTemplate(value)));
+  const [issue] = role.check(known);
+  if (!issue) return;
+  const [first] = issue.path;
+  // A param the reference gave is pointed at where it was written; a default at the reference.
+  const given = first !== undefined && Object.hasOwn(ref.params, String(first));
+  const path = given ? [...ref.path, 'params', ...issue.path] : [...ref.path, 'params'];
+  const message = given ? issue.message : `${pathText(issue.path)}: ${issue.message}`;
+  throw issueError(ref.source, path, given ? (issue.target ?? 'value') : 'value', message);
+}
+
+/**
+ * The values a role's parameters take on one host, whatever layer set them (vars files, -e,
+ * inventory, role params), rendered: the schema's first issue, then the role's cross-parameter
+ * rules. Paths start at a parameter name (`['users_state', 'ghost']`), for the caller to locate
+ * where that variable was written. Empty when the values are usable.
+ */
+export function roleValueIssues(role: LoadedRole, values: Record<string, unknown>): ValidationIssue[] {
+  if (!role.schema) return [];
+  const issue = findIssue(role.schema, values);
+  if (issue) {
+    const choices = choicesAt(role.schema, issue.path);
+    const message = choices
+      ? `must be one of: ${choices.map((c) => JSON.stringify(c)).join(', ')}`
+      : issue.message;
+    return [{ ...issue, message }];
+  }
+  return (role.check?.(values) ?? []).map((found) => ({ ...found, target: found.target ?? 'value' }));
 }
 
 /** Defaults written in the schema (`Type.String({ default: 'x' })`) for the top-level params. */

@@ -22,6 +22,21 @@ export interface RoleDefinitionInput<S extends TSchema> {
   templatesDir?: string;
   /** Relative to the role folder; default `files` when it exists. */
   filesDir?: string;
+  /**
+   * Rules across parameters that a schema cannot say (a login in `users_state` must be a key
+   * of `users`), run after the schema check, before any host is touched. It sees the params
+   * with the defaults applied, minus those only known per host (values holding `{{`): a rule
+   * must let a missing key pass. Each issue names the offending value's key path.
+   */
+  check?: (params: Partial<Static<S>> & Record<string, unknown>) => RoleParamIssue[];
+}
+
+/** A broken cross-parameter rule: `path` from the params (`['users_state', 'ghost']`). */
+export interface RoleParamIssue {
+  path: (string | number)[];
+  message: string;
+  /** Whether the key at `path` is wrong (a login that should not be there) or its value; default value. */
+  target?: 'key' | 'value';
 }
 
 export interface RoleDefinition<S extends TSchema = TSchema> extends RoleDefinitionInput<S> {

@@ -14,7 +14,7 @@ export function isTemplate(value: unknown): value is string {
   return typeof value === 'string' && value.includes('{{');
 }
 
-function holdsTemplate(value: unknown): boolean {
+export function holdsTemplate(value: unknown): boolean {
   if (isTemplate(value)) return true;
   if (Array.isArray(value)) return value.some(holdsTemplate);
   if (value !== null && typeof value === 'object') return Object.values(value).some(holdsTemplate);
@@ -77,7 +77,7 @@ export function checkValues(
 }
 
 /** The allowed values when the schema at `path` is a set of literals (a union of constants or an enum). */
-function choicesAt(schema: TSchema, path: readonly (string | number)[]): unknown[] | undefined {
+export function choicesAt(schema: TSchema, path: readonly (string | number)[]): unknown[] | undefined {
   let node: TSchema | undefined = schema;
   for (const segment of path) {
     if (node === undefined) return undefined;

@@ -1,15 +1,6 @@
 /** command: run a program with arguments, without a shell (no pipes, redirections or expansions). */
 import { type Static, Type } from '@sinclair/typebox';
-import {
-  checkRunArgs,
-  type RunFacts,
-  runFinish,
-  runGather,
-  runParse,
-  runPlan,
-  runPredicts,
-  runSchemas,
-} from './run-command.js';
+import { type RunFacts, runModuleHooks, runSchemas } from './run-command.js';
 import type { ModuleDefinition } from './types.js';
 
 export const CommandArgs = Type.Object(
@@ -37,12 +28,5 @@ export const commandModule: ModuleDefinition<CommandArgs, RunFacts> = {
   name: 'command',
   description: 'Run a program with arguments on the host, without a shell.',
   schema: CommandArgs,
-  freeForm: 'cmd',
-  kind: 'run',
-  checkArgs: (args) => checkRunArgs(args, 'command'),
-  gather: (args) => runGather(args, 'command'),
-  parse: (result, args) => runParse(result, args, 'command'),
-  checkModePredicts: (args) => runPredicts(args, 'command'),
-  plan: (args, facts) => runPlan(args, facts, 'command'),
-  finish: (args, outputs, _ctx, plan) => runFinish(args, outputs, plan),
+  ...runModuleHooks<CommandArgs>('command'),
 };

@@ -1,10 +1,11 @@
 /**
- * file: a path's state (file, directory, absent, touch) and its mode, owner and group;
- * `recurse` applies the attributes to everything below a directory.
+ * file: a path's state (file, directory, absent, touch, a symbolic or hard link) and its mode,
+ * owner and group; `recurse` applies the attributes to everything below a directory.
  */
 import { posix } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
+import { type LinkState, linkStateScript, parseLinkState } from '../facts/link-state.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import {
@@ -22,25 +23,43 @@ import {
 } from './attributes.js';
 import { moduleFailure } from './failure.js';
 import { chmodArgument, formatMode } from './mode.js';
+import { checkPathAliases, pathAliasSchemas, pathOf as pathArg } from './path-arg.js';
 import type { ArgIssue, Diff, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 const State = Type.Union(
-  [Type.Literal('file'), Type.Literal('directory'), Type.Literal('absent'), Type.Literal('touch')],
+  [
+    Type.Literal('file'),
+    Type.Literal('directory'),
+    Type.Literal('absent'),
+    Type.Literal('touch'),
+    Type.Literal('link'),
+    Type.Literal('hard'),
+  ],
   {
     description:
-      'file: must exist (only attributes change). directory: created with missing parents. absent: removed (folders with their content). touch: created empty or its times updated (always a change). Default: the current type, or file.',
+      'file: must exist (only attributes change). directory: created with missing parents. absent: removed (folders with their content). touch: created empty or its times updated (always a change). link: a symbolic link to src. hard: a hard link to src. Default: the current type, or file.',
   },
 );
 
 export const FileArgs = Type.Object(
   {
-    path: Type.Optional(
-      Type.String({ minLength: 1, description: 'The path on the host (aliases: dest, name).' }),
-    ),
-    dest: Type.Optional(Type.String({ minLength: 1, description: 'Alias of path.' })),
-    name: Type.Optional(Type.String({ minLength: 1, description: 'Alias of path.' })),
+    ...pathAliasSchemas('The path on the host'),
     state: Type.Optional(State),
     ...attributeSchemas,
+    src: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'What the link points to (state: link or hard). Relative: from the folder of path, as ln -s reads it. With link, mode/owner/group apply to what it points to.',
+      }),
+    ),
+    force: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'link: also when src does not exist (yet), or replacing a file or an empty directory at path. hard: replacing a different file at path.',
+      }),
+    ),
     recurse: Type.Optional(
       Type.Boolean({
         default: false,
@@ -52,12 +71,12 @@ export const FileArgs = Type.Object(
   { additionalProperties: false },
 );
 export type FileArgs = Static<typeof FileArgs>;
-type FileState = 'file' | 'directory' | 'absent' | 'touch';
+type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
+/** Facts of link/hard (link-state.ts) or of every other state (path-state.ts). */
+export type FileFacts = PathState | LinkState;
 
 function pathOf(args: FileArgs): string {
-  const path = args.path ?? args.dest ?? args.name;
-  if (path === undefined) throw new BosunError('BOSUN_INPUT', 'file: path is required');
-  return path;
+  return pathArg(args, 'file');
 }
 
 function recursive(args: FileArgs): boolean {
@@ -65,15 +84,15 @@ function recursive(args: FileArgs): boolean {
 }
 
 export function checkFileArgs(args: FileArgs): ArgIssue[] {
-  const given = (['path', 'dest', 'name'] as const).filter((key) => args[key] !== undefined);
-  const issues: ArgIssue[] = [];
-  if (given.length === 0) issues.push({ message: 'path is required' });
-  if (given.length > 1) {
-    issues.push({ key: given[1], message: `${given.join(' and ')} name the same argument: give one` });
-  }
+  const issues: ArgIssue[] = checkPathAliases(args);
   if (args.recurse === true && args.state !== 'directory') {
     issues.push({ key: 'recurse', message: 'recurse needs state: directory' });
   }
+  const linking = args.state === 'link' || args.state === 'hard';
+  if (linking && args.src === undefined)
+    issues.push({ key: 'state', message: `state: ${args.state} needs src` });
+  if (!linking && args.src !== undefined)
+    issues.push({ key: 'src', message: 'src needs state: link or hard' });
   return [...issues, ...checkAttributeArgs(args)];
 }
 
@@ -276,17 +295,150 @@ function planTree(
   );
 }
 
-export const fileModule: ModuleDefinition<FileArgs, PathState> = {
+function isLinking(args: FileArgs): boolean {
+  return args.state === 'link' || args.state === 'hard';
+}
+
+/** What was at the path, in Ansible's words (a file with more than one name is "hard"). */
+function previousState(facts: LinkState): string {
+  const current = facts.current;
+  if (!current) return 'absent';
+  if (current.type === 'file' || current.type === 'other') return current.nlink > 1 ? 'hard' : 'file';
+  return current.type;
+}
+
+/** state: link or hard. The link is made beside path and renamed over it: never a moment without one. */
+export function planLink(args: FileArgs, facts: LinkState, ctx: ModuleContext): Plan {
+  const path = pathOf(args);
+  const state = args.state as 'link' | 'hard';
+  const src = args.src as string;
+  const force = args.force === true;
+  const current = facts.current;
+  const prev = previousState(facts);
+  const result: Record<string, unknown> = { path, state, src };
+  if (!facts.parentExists) throw moduleFailure(`folder ${posix.dirname(path)} does not exist`, { path });
+
+  let relink: boolean;
+  if (state === 'link') {
+    if (!facts.src && !force) {
+      throw moduleFailure(
+        `src file does not exist, use "force: true" if you really want to create the link: ${facts.srcPath}`,
+        { path, src },
+      );
+    }
+    if (current?.type === 'directory') {
+      if (!force) throw moduleFailure(`refusing to convert from directory to symlink for ${path}`, { path });
+      if (!current.empty)
+        throw moduleFailure(`the directory ${path} is not empty, refusing to convert it`, { path });
+    } else if (current && current.type !== 'link' && !force) {
+      throw moduleFailure(`refusing to convert from ${prev} to symlink for ${path}`, { path });
+    }
+    relink = current?.type !== 'link' || current.target !== src;
+  } else {
+    if (!facts.src) throw moduleFailure(`src ${facts.srcPath} does not exist`, { path, src });
+    if (facts.src.type === 'directory')
+      throw moduleFailure(`src ${facts.srcPath} is a directory: it cannot be hard linked`, { path, src });
+    if (current?.type === 'directory') throw moduleFailure(`${path} is a directory`, { path });
+    relink = current?.type === 'link' || !current || current.identity !== facts.src.identity;
+    if (relink && current && current.type !== 'link' && !force) {
+      const what = prev === 'hard' ? 'hard link' : prev;
+      throw moduleFailure(`cannot link, a different ${what} exists at ${path} (force: true replaces it)`, {
+        path,
+      });
+    }
+  }
+
+  // Attributes belong to what the link leads to.
+  const hasAttributes = args.mode !== undefined || args.owner !== undefined || args.group !== undefined;
+  if (hasAttributes && !facts.src) {
+    const why = `${facts.srcPath}, which the link points to, does not exist`;
+    throw moduleFailure(`cannot set mode, owner or group: ${why}`, { path });
+  }
+  const changes = facts.src ? attributeChanges(args, facts.src, facts.umask) : {};
+  if (facts.src) {
+    result.mode = formatMode(changes.mode?.after ?? facts.src.mode);
+    result.owner = changes.owner?.after ?? facts.src.user;
+    result.group = changes.group?.after ?? facts.src.group;
+  }
+  if (!relink && !hasChanges(changes)) {
+    return {
+      changed: false,
+      reason: `${path} is a ${state === 'link' ? 'symbolic' : 'hard'} link to ${src}`,
+      result,
+    };
+  }
+
+  const commands: RawShell[] = [];
+  if (relink) {
+    const made = state === 'link' ? sh`ln -s -- ${src}` : sh`ln -- ${facts.srcPath}`;
+    if (!current || current.type === 'directory') {
+      if (current) commands.push(sh`rmdir -- ${path}`);
+      commands.push(sh`${made} ${path}`);
+    } else {
+      // The new link is made beside path, then renamed over it (-T: even over a link to a folder).
+      const dir = posix.dirname(path);
+      const folder = dir === '/' ? '' : dir.startsWith('-') ? `./${dir}` : dir;
+      commands.push(
+        sh`t=$(mktemp -u ${`${folder}/.${posix.basename(path)}.bosun-XXXXXX`})`,
+        raw(`trap 'rm -f -- "$t"' EXIT`),
+        sh`${made} "$t"`,
+        sh`mv -f -T -- "$t" ${path}`,
+        raw('trap - EXIT'),
+      );
+    }
+  }
+  commands.push(
+    ...attributeCommands(path, {
+      mode: changes.mode?.after,
+      owner: changes.owner?.after,
+      group: changes.group?.after,
+    }),
+  );
+  const before: Record<string, unknown> = { path, state: prev };
+  if (current?.type === 'link') before.src = current.target;
+  const after: Record<string, unknown> = { path, state, src };
+  const diffs: Diff[] = relink ? [{ before, after }] : [];
+  if (hasChanges(changes)) diffs.push(attributeDiff(path, changes));
+  const parts = [
+    relink ? `${state === 'link' ? 'symbolic' : 'hard'} link to ${src}` : undefined,
+    hasChanges(changes) ? describeChanges(changes) : undefined,
+  ];
+  return withDiffs(
+    {
+      changed: true,
+      summary: `${path}: ${parts.filter((part) => part !== undefined).join(', ')}`,
+      steps: [
+        {
+          command: script(commands),
+          description: relink ? `link ${path} to ${src}` : `set attributes of ${path}`,
+        },
+      ],
+      result,
+    },
+    ctx,
+    diffs,
+  );
+}
+
+export const fileModule: ModuleDefinition<FileArgs, FileFacts> = {
   name: 'file',
-  description: 'Make a path a file, a directory, absent or touched, with mode, owner and group.',
+  description:
+    'Make a path a file, a directory, a symbolic or hard link, absent or touched, with mode, owner and group.',
   schema: FileArgs,
   kind: 'plan',
   checkArgs: checkFileArgs,
-  gather: (args) => pathStateScript(pathOf(args), { tree: recursive(args) }),
-  parse: (result, args) => parsePathState(result, pathOf(args), { tree: recursive(args) }),
+  gather: (args) =>
+    isLinking(args)
+      ? linkStateScript(pathOf(args), args.src as string)
+      : pathStateScript(pathOf(args), { tree: recursive(args) }),
+  parse: (result, args) =>
+    isLinking(args)
+      ? parseLinkState(result, pathOf(args), args.src as string)
+      : parsePathState(result, pathOf(args), { tree: recursive(args) }),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'file: planned without facts');
-    return planFile(args, facts, ctx);
+    if (isLinking(args)) return planLink(args, facts as LinkState, ctx);
+    return planFile(args, facts as PathState, ctx);
   },
   finish(_args, outputs, _ctx, plan) {
     const output = outputs[outputs.length - 1];

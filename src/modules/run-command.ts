@@ -10,7 +10,7 @@ import { quote, type RawShell, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { shellWords, splitShellWords } from './shell-words.js';
 import { isTemplated } from './templated.js';
-import type { ArgIssue, ChangePlan, ModuleOutcome, Plan, Step } from './types.js';
+import type { ArgIssue, ChangePlan, ModuleDefinition, ModuleOutcome, Plan, Step } from './types.js';
 
 export interface RunArgs {
   cmd?: string;
@@ -73,6 +73,27 @@ export interface ResolvedRun extends RunArgs {
   display: string | string[];
 }
 
+type RunHooks<A extends RunArgs> = Required<
+  Pick<
+    ModuleDefinition<A, RunFacts>,
+    'freeForm' | 'kind' | 'checkArgs' | 'gather' | 'parse' | 'checkModePredicts' | 'plan' | 'finish'
+  >
+>;
+
+/** Everything of a command or shell module but its name, description and schema. */
+export function runModuleHooks<A extends RunArgs>(style: RunStyle): RunHooks<A> {
+  return {
+    freeForm: 'cmd',
+    kind: 'run',
+    checkArgs: (args) => checkRunArgs(args, style),
+    gather: (args) => runGather(args, style),
+    parse: (result, args) => runParse(result, args, style),
+    checkModePredicts: (args) => runPredicts(args, style),
+    plan: (args, facts) => runPlan(args, facts, style),
+    finish: (args, outputs, _ctx, plan) => runFinish(args, outputs, plan),
+  };
+}
+
 export function resolveRun(args: RunArgs, style: RunStyle): ResolvedRun {
   const resolved: ResolvedRun = { ...args, display: '' };
   let text = args.cmd;
@@ -123,7 +144,7 @@ function extractInline(
   return { rest: last > 0 ? rest.trim() : text, options };
 }
 
-export function checkRunArgs(args: RunArgs, style: RunStyle): ArgIssue[] {
+function checkRunArgs(args: RunArgs, style: RunStyle): ArgIssue[] {
   const issues: ArgIssue[] = [];
   if (style === 'command' && args.cmd !== undefined && args.argv !== undefined) {
     issues.push({ key: 'argv', message: 'give either a command string (cmd) or argv, not both' });
@@ -147,7 +168,7 @@ export function checkRunArgs(args: RunArgs, style: RunStyle): ArgIssue[] {
   return issues;
 }
 
-export function runGather(args: RunArgs, style: RunStyle): RawShell | undefined {
+function runGather(args: RunArgs, style: RunStyle): RawShell | undefined {
   const run = resolveRun(args, style);
   const queries: ExistsQuery[] = [];
   if (run.creates !== undefined) queries.push({ key: 'creates', pattern: run.creates });
@@ -155,7 +176,7 @@ export function runGather(args: RunArgs, style: RunStyle): RawShell | undefined 
   return queries.length > 0 ? pathsExistScript(queries, run.chdir) : undefined;
 }
 
-export function runParse(result: ExecResult, args: RunArgs, style: RunStyle): RunFacts {
+function runParse(result: ExecResult, args: RunArgs, style: RunStyle): RunFacts {
   const run = resolveRun(args, style);
   const keys = [run.creates !== undefined ? 'creates' : '', run.removes !== undefined ? 'removes' : ''];
   return parsePathsExist(
@@ -164,12 +185,12 @@ export function runParse(result: ExecResult, args: RunArgs, style: RunStyle): Ru
   );
 }
 
-export function runPredicts(args: RunArgs, style: RunStyle): boolean {
+function runPredicts(args: RunArgs, style: RunStyle): boolean {
   const run = resolveRun(args, style);
   return run.creates !== undefined || run.removes !== undefined;
 }
 
-export function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): Plan {
+function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): Plan {
   const run = resolveRun(args, style);
   if (run.creates !== undefined && facts?.creates === true) {
     return skipped(run, `${run.creates} exists`);
@@ -212,7 +233,7 @@ function displayText(run: ResolvedRun): string {
   return end < 0 ? trimmed : `${trimmed.slice(0, end)} …`;
 }
 
-export function runFinish(args: RunArgs, outputs: ExecResult[], plan: ChangePlan): ModuleOutcome {
+function runFinish(args: RunArgs, outputs: ExecResult[], plan: ChangePlan): ModuleOutcome {
   const output = outputs[outputs.length - 1];
   const strip = args.strip_empty_ends !== false;
   const stdout = strip ? trimEnd(output?.stdout ?? '') : (output?.stdout ?? '');

@@ -1,15 +1,6 @@
 /** shell: run a script through /bin/sh (pipes, redirections and expansions work). */
 import { type Static, Type } from '@sinclair/typebox';
-import {
-  checkRunArgs,
-  type RunFacts,
-  runFinish,
-  runGather,
-  runParse,
-  runPlan,
-  runPredicts,
-  runSchemas,
-} from './run-command.js';
+import { type RunFacts, runModuleHooks, runSchemas } from './run-command.js';
 import type { ModuleDefinition } from './types.js';
 
 export const ShellArgs = Type.Object(
@@ -36,12 +27,5 @@ export const shellModule: ModuleDefinition<ShellArgs, RunFacts> = {
   name: 'shell',
   description: 'Run a shell script on the host through /bin/sh.',
   schema: ShellArgs,
-  freeForm: 'cmd',
-  kind: 'run',
-  checkArgs: (args) => checkRunArgs(args, 'shell'),
-  gather: (args) => runGather(args, 'shell'),
-  parse: (result, args) => runParse(result, args, 'shell'),
-  checkModePredicts: (args) => runPredicts(args, 'shell'),
-  plan: (args, facts) => runPlan(args, facts, 'shell'),
-  finish: (args, outputs, _ctx, plan) => runFinish(args, outputs, plan),
+  ...runModuleHooks<ShellArgs>('shell'),
 };

@@ -72,6 +72,8 @@ export const HELPER_NAMES = [
   'int',
   'length',
   'lookup',
+  'dict2items',
+  'subelements',
 ] as const;
 
 /** Block helpers: `{{#if x}}...{{else}}...{{/if}}`; `raw` keeps `{{ }}` inside it literal. */
@@ -253,6 +255,47 @@ const SPECS: Record<(typeof HELPER_NAMES)[number], HelperSpec> = {
       if (typeof value === 'string' || Array.isArray(value)) return value.length;
       if (value !== null && typeof value === 'object') return Object.keys(value).length;
       throw new HelperError(`length: ${describeValue(value)} has no length`);
+    },
+  },
+  // Ansible's filters of the same names: loops need lists, and variables are often mappings.
+  dict2items: {
+    arity: [1, 1],
+    fn: ([value]) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new HelperError(`dict2items: expected a mapping, got ${describeValue(value)}`);
+      }
+      return Object.entries(value).map(([key, item]) => ({ key, value: item }));
+    },
+  },
+  subelements: {
+    arity: [2, 2],
+    options: ['skip_missing'],
+    fn: ([list, path], hash) => {
+      if (!Array.isArray(list))
+        throw new HelperError(`subelements: expected a list, got ${describeValue(list)}`);
+      if (typeof path !== 'string' || path === '') {
+        throw new HelperError(
+          'subelements: the second argument is a key path such as "groups" or "value.groups"',
+        );
+      }
+      const pairs: unknown[][] = [];
+      for (const [index, item] of list.entries()) {
+        let sub: unknown = item;
+        for (const key of path.split('.')) sub = own(sub, key);
+        if (sub === MISSING || sub === undefined || sub === null) {
+          if (ansibleBool(hash.skip_missing)) continue;
+          throw new HelperError(
+            `subelements: item ${index} has no "${path}" (pass skip_missing=true to skip such items)`,
+          );
+        }
+        if (!Array.isArray(sub)) {
+          throw new HelperError(
+            `subelements: "${path}" of item ${index} must be a list, got ${describeValue(sub)}`,
+          );
+        }
+        for (const element of sub) pairs.push([item, element]);
+      }
+      return pairs;
     },
   },
   lookup: {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { dockerCli, removeContainersAndNetworks } from '../../src/lab/docker-cli.js';
 import { ensureImages } from '../../src/lab/images.js';
 
@@ -9,6 +11,9 @@ import { ensureImages } from '../../src/lab/images.js';
  */
 export default async function setup(): Promise<() => Promise<void>> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  execFileSync('bash', [join(import.meta.dirname, '..', 'support', 'ensure-test-tools.sh')], {
+    stdio: 'inherit',
+  });
   const images = await ensureImages();
   process.env.BOSUN_SSHD_IMAGE = images.sshdImage;
   process.env.BOSUN_SYSTEMD_IMAGE = images.systemdImage;

@@ -2,28 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isBosunError } from '../../../src/errors.js';
 import { globWord, parsePathsExist, pathsExistScript } from '../../../src/facts/path-exists.js';
 import { LocalTransport } from '../../../src/transport/local.js';
-import { execResult, factFixtures } from './fixtures.js';
+import { describeRecorded } from './recorded.js';
 
-describe('parsePathsExist on recorded output', () => {
-  for (const f of factFixtures('path-exists')) {
-    it(`${f.name}: ${f.description}`, () => {
-      const run = () => parsePathsExist(execResult(f.output), f.keys as string[]);
-      if (f.error !== undefined) {
-        expect(run).toThrow(f.error);
-        try {
-          run();
-        } catch (error) {
-          expect(isBosunError(error, 'BOSUN_MODULE_FAILED')).toBe(true);
-        }
-      } else {
-        expect(run()).toEqual(f.expect);
-      }
-    });
-  }
-});
+describeRecorded('path-exists', 'parsePathsExist on recorded output', (result, f) =>
+  parsePathsExist(result, f.keys as string[]),
+);
 
 describe('globWord', () => {
   it.each([

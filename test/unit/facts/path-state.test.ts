@@ -3,32 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isBosunError } from '../../../src/errors.js';
 import { type PathStateOptions, parsePathState, pathStateScript } from '../../../src/facts/path-state.js';
 import { LocalTransport } from '../../../src/transport/local.js';
-import { execResult, factFixtures } from './fixtures.js';
+import { describeRecorded } from './recorded.js';
 
-describe('parsePathState on recorded output', () => {
-  for (const f of factFixtures('path-state')) {
-    it(`${f.name}: ${f.description}`, () => {
-      expect(f.expect !== undefined || f.error !== undefined).toBe(true);
-      const run = () =>
-        parsePathState(execResult(f.output), f.path as string, (f.options ?? {}) as PathStateOptions);
-      if (f.error !== undefined) {
-        let thrown: unknown;
-        try {
-          run();
-        } catch (error) {
-          thrown = error;
-        }
-        expect(isBosunError(thrown, 'BOSUN_MODULE_FAILED')).toBe(true);
-        expect((thrown as Error).message).toBe(f.error);
-      } else {
-        expect(run()).toEqual(f.expect);
-      }
-    });
-  }
-});
+describeRecorded('path-state', 'parsePathState on recorded output', (result, f) =>
+  parsePathState(result, f.path as string, (f.options ?? {}) as PathStateOptions),
+);
 
 describe('pathStateScript on this machine', () => {
   const t = new LocalTransport();

@@ -8,6 +8,7 @@ import { finishPlan } from '../../../src/modules/outcome.js';
 import { getModule } from '../../../src/modules/registry.js';
 import type { ModuleContext, ModuleOutcome, Plan } from '../../../src/modules/types.js';
 import type { ExecResult, Transport } from '../../../src/transport/types.js';
+import { renderTemplateFile, VarScope } from '../../../src/vars/index.js';
 
 export interface RunOptions {
   check?: boolean;
@@ -41,6 +42,12 @@ export function testContext(options: RunOptions = {}): ModuleContext {
       ((condition) => {
         throw new Error(`no evaluator for ${String(condition)}`);
       }),
+    renderTemplate: (text, file) =>
+      renderTemplateFile(
+        text,
+        VarScope.from([{ layer: 'play vars', source: 'fixture', values: options.vars ?? {} }]),
+        file,
+      ),
   };
 }
 

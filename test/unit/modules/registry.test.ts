@@ -7,18 +7,41 @@ import { raw } from '../../../src/transport/quote.js';
 import { testContext } from './local-runner.js';
 
 describe('registry', () => {
-  it('lists the canonical names', () => {
-    expect(moduleNames()).toEqual([
-      'command',
-      'shell',
-      'copy',
-      'file',
-      'debug',
-      'set_fact',
+  it('lists the canonical names: every module the issue asks for, once', () => {
+    expect([...moduleNames()].sort()).toEqual([
+      'apt',
+      'apt_repository',
       'assert',
+      'authorized_key',
+      'blockinfile',
+      'command',
+      'copy',
+      'cron',
+      'debug',
       'fail',
+      'file',
+      'get_url',
+      'git',
+      'group',
+      'lineinfile',
       'meta',
+      'replace',
+      'service',
+      'set_fact',
+      'shell',
+      'slurp',
+      'stat',
+      'sysctl',
+      'template',
+      'unarchive',
+      'user',
+      'wait_for',
     ]);
+  });
+
+  it('knows the Ansible aliases package and systemd', () => {
+    expect(getModule('package')).toBe(getModule('apt'));
+    expect(getModule('systemd')).toBe(getModule('service'));
   });
 
   it("resolves Ansible's qualified names to the same module", () => {

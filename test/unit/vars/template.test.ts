@@ -182,6 +182,8 @@ describe('helpers', () => {
         'le',
         'length',
         'lookup',
+        'dict2items',
+        'subelements',
         'lt',
         'ne',
         'not',
@@ -291,6 +293,14 @@ describe('helpers', () => {
     ['{{ lookup cfg "tags" }}', ['a', 'b']],
     ['{{ lookup names 1 }}', 'bob'],
     ['{{ lookup cfg.listen "port" }}', 80],
+    // dict2items, subelements (Ansible's filters)
+    [
+      '{{ dict2items cfg }}',
+      [
+        { key: 'listen', value: { port: 80 } },
+        { key: 'tags', value: ['a', 'b'] },
+      ],
+    ],
   ])('%s', (text, expected) => {
     expect(render(text)).toEqual(expected);
   });
@@ -312,8 +322,55 @@ describe('helpers', () => {
     ['{{ lookup cfg "nope" }}', 'here: undefined variable "cfg.nope"'],
     ['{{ lookup cfg "a b" }}', 'here: undefined variable "cfg["a b"]"'],
     ['{{ lookup names 5 }}', 'here: undefined variable "names.[5]"'],
+    ['{{ dict2items names }}', 'here: dict2items: expected a mapping, got a list'],
+    ['{{ subelements cfg "tags" }}', 'here: subelements: expected a list, got a mapping'],
+    [
+      '{{ subelements users "shell" }}',
+      'here: subelements: item 0 has no "shell" (pass skip_missing=true to skip such items)',
+    ],
+    ['{{ subelements users "name" }}', 'here: subelements: "name" of item 0 must be a list, got a string'],
+    [
+      '{{ subelements users "" }}',
+      'here: subelements: the second argument is a key path such as "groups" or "value.groups"',
+    ],
   ])('%s fails: %s', (text, message) => {
     expect(failure(() => render(text))).toBe(message);
+  });
+});
+
+describe('dict2items and subelements', () => {
+  const teams = VarScope.from([
+    {
+      layer: 'play vars',
+      source: 'site.yml',
+      values: {
+        users: { ann: { groups: ['ops', 'dev'] }, bob: { groups: [] }, cid: { shell: '/bin/sh' } },
+      },
+    },
+  ]);
+
+  it('turn a mapping into items and pair each item with its sub-list elements', () => {
+    expect(render('{{ dict2items users }}', teams)).toEqual([
+      { key: 'ann', value: { groups: ['ops', 'dev'] } },
+      { key: 'bob', value: { groups: [] } },
+      { key: 'cid', value: { shell: '/bin/sh' } },
+    ]);
+    expect(render('{{ subelements (dict2items users) "value.groups" skip_missing=true }}', teams)).toEqual([
+      [{ key: 'ann', value: { groups: ['ops', 'dev'] } }, 'ops'],
+      [{ key: 'ann', value: { groups: ['ops', 'dev'] } }, 'dev'],
+    ]);
+    expect(
+      render(
+        '{{#each (subelements (dict2items users) "value.groups" skip_missing=true)}}{{this.[0].key}}:{{this.[1]}} {{/each}}',
+        teams,
+      ),
+    ).toBe('ann:ops ann:dev ');
+  });
+
+  it('fail on a missing sub-list unless told to skip', () => {
+    expect(failure(() => render('{{ subelements (dict2items users) "value.groups" }}', teams))).toBe(
+      'here: subelements: item 2 has no "value.groups" (pass skip_missing=true to skip such items)',
+    );
   });
 });
 
@@ -570,11 +627,11 @@ describe('syntax errors', () => {
     ['{{#if enabled}}x{{/each}}', 'here: "{{/each}}" does not close "{{#if}}"'],
     [
       '{{ upper app }}',
-      'here: unknown helper "upper" (helpers: and, bool, default, defined, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
+      'here: unknown helper "upper" (helpers: and, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
     ],
     [
       '{{ jion names }}',
-      'here: unknown helper "jion"; did you mean "join"? (helpers: and, bool, default, defined, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
+      'here: unknown helper "jion"; did you mean "join"? (helpers: and, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
     ],
     [
       '{{ enabled and dry }}',

@@ -1,0 +1,337 @@
+/**
+ * Everything a run needs, loaded and checked before any host is touched: the inventory, the
+ * playbook (its roles, role params and tasks, by D's loader), the -e variables, every play's
+ * vars files (templated names rendered per host), the hosts of each play (with --limit), the
+ * connection settings of every host, the targets of literal `delegate_to`, and the controller
+ * files of `copy: src`. Any problem is a BOSUN_INPUT / BOSUN_INVENTORY error: exit code 4.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { TObject } from '@sinclair/typebox';
+import { BosunError } from '../errors.js';
+import { type ConnectionOverrides, type HostConnection, hostConnection } from '../inventory/connection.js';
+import type { Inventory } from '../inventory/inventory.js';
+import { loadInventory } from '../inventory/loader.js';
+import { matchHosts } from '../inventory/pattern.js';
+import { loadPlaybook } from '../model/playbook.js';
+import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-types.js';
+import { roleValueIssues } from '../model/role-loader.js';
+import { isTemplate } from '../model/task-args.js';
+import { issueError } from '../model/validate.js';
+import { templateCandidates } from '../modules/template.js';
+import { type ExtraVars, parseExtraVars } from '../vars/extra-vars.js';
+import { childLocation, locate, type RenderLocation } from '../vars/location.js';
+import { mappingLayer, type VarLayerInput } from '../vars/scope.js';
+import { renderText, resolveVariable } from '../vars/template.js';
+import { loadVarsFile } from '../vars/vars-file.js';
+import { FactStore, magicVars, playScope } from './host-scope.js';
+import { allEntries, argPath, type TaskEntry } from './play-plan.js';
+
+export interface RunInputOptions {
+  playbook: string;
+  /** Inventory files or folders (-i), at least one. */
+  inventory: readonly string[];
+  /** -e arguments, in order. */
+  extraVars?: readonly string[];
+  /** Folder relative paths are resolved from (default process.cwd()). */
+  cwd?: string;
+  /** --limit pattern. */
+  limit?: string | undefined;
+  rolesPath?: string[];
+  /** What the command line imposes on every connection (become password, host keys, timeouts). */
+  connection?: ConnectionOverrides;
+  check?: boolean;
+  diff?: boolean;
+}
+
+export interface PreparedPlay {
+  play: PlayModel;
+  /** 0-based position in the playbook. */
+  index: number;
+  /** Hosts matching the play's pattern and --limit, in inventory order. */
+  hosts: string[];
+  /** Per host: the play's vars files as variable layers, in order. */
+  varsFiles: Map<string, VarLayerInput[]>;
+}
+
+export interface RunInput {
+  playbook: PlaybookModel;
+  inventory: Inventory;
+  extraVars: ExtraVars;
+  plays: PreparedPlay[];
+  /** Connection settings of every host a play or a literal delegate_to names. */
+  connections: Map<string, HostConnection>;
+  /** Worth telling, not fatal: inventory warnings, host pattern terms that matched nothing. */
+  warnings: string[];
+  /** What the command line imposed on connections, for hosts connected to later (templated delegate_to). */
+  connectionOverrides: ConnectionOverrides;
+  cwd: string;
+  check: boolean;
+  diff: boolean;
+}
+
+/** Names delegate_to accepts without an inventory entry: the controller itself. */
+export const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+
+export async function loadRunInput(options: RunInputOptions): Promise<RunInput> {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.inventory.length === 0) {
+    throw new BosunError(
+      'BOSUN_INPUT',
+      'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
+    );
+  }
+  const inventory = await loadInventory(options.inventory, { cwd });
+  const warnings = [...inventory.warnings];
+  const extraVars = await parseExtraVars(options.extraVars ?? [], cwd);
+  const playbook = await loadPlaybook(options.playbook, {
+    cwd,
+    ...(options.rolesPath ? { rolesPath: options.rolesPath } : {}),
+  });
+
+  const view = inventory.patternView();
+  let limited: Set<string> | undefined;
+  if (options.limit !== undefined) {
+    const { hosts, unmatched } = matchHosts(options.limit, view);
+    for (const term of unmatched) warnings.push(`--limit: could not match host pattern, ignoring: ${term}`);
+    if (hosts.length === 0) {
+      throw new BosunError('BOSUN_INPUT', `--limit "${options.limit}" matches no host of the inventory`);
+    }
+    limited = new Set(hosts);
+  }
+
+  const check = options.check ?? false;
+  const diff = options.diff ?? false;
+  const plays: PreparedPlay[] = [];
+  for (const [index, play] of playbook.plays.entries()) {
+    const { hosts: matched, unmatched } = matchHosts(play.hosts, view);
+    for (const term of unmatched)
+      warnings.push(`play "${play.name}": could not match host pattern, ignoring: ${term}`);
+    const hosts = limited ? matched.filter((host) => limited.has(host)) : matched;
+    const varsFiles = await varsFilesByHost(play, hosts, {
+      inventory,
+      extraVars,
+      playbook,
+      check,
+      diff,
+      cwd,
+    });
+    plays.push({ play, index, hosts, varsFiles });
+  }
+  if (limited && plays.every((play) => play.hosts.length === 0)) {
+    throw new BosunError('BOSUN_INPUT', `--limit "${options.limit}" leaves no host to run on in any play`);
+  }
+
+  const connections = new Map<string, HostConnection>();
+  const overrides = options.connection ?? {};
+  const connect = (host: string) => {
+    if (!connections.has(host))
+      connections.set(host, hostConnection(host, inventory.varsOf(host), overrides));
+  };
+  for (const { hosts } of plays) for (const host of hosts) connect(host);
+  for (const { play, hosts } of plays) {
+    if (hosts.length === 0) continue;
+    for (const entry of allEntries(play)) {
+      checkDelegation(entry.task, inventory, connect);
+      checkLocalFiles(entry, playbook.dir);
+    }
+  }
+  const input: RunInput = {
+    playbook,
+    inventory,
+    extraVars,
+    plays,
+    connections,
+    warnings,
+    connectionOverrides: overrides,
+    cwd,
+    check,
+    diff,
+  };
+  checkRoleValues(input);
+  return input;
+}
+
+/**
+ * Role parameters often come from vars files and `-e @vars/ENV/vars.yml` rather than `params:`
+ * (the operators' users_state per environment). Check each role's schema and cross-parameter
+ * rules against the values every host will see, so a bad vars file stops the run before any
+ * host is touched, with the file and key path of the offending value.
+ */
+function checkRoleValues(input: RunInput): void {
+  for (const { play, hosts, varsFiles } of input.plays) {
+    for (const { ref, role } of play.roles) {
+      if (!role.schema) continue;
+      const names = Object.keys((role.schema as TObject).properties ?? {});
+      for (const host of hosts) {
+        const scope = playScope({
+          inventory: input.inventory,
+          host,
+          play,
+          extraVars: input.extraVars,
+          varsFiles: varsFiles.get(host) ?? [],
+          magic: magicVars({
+            inventory: input.inventory,
+            host,
+            playbookDir: input.playbook.dir,
+            check: input.check,
+            diff: input.diff,
+            playHosts: hosts,
+            batchHosts: hosts,
+            facts: new FactStore(),
+          }),
+        }).withLayers([
+          { layer: 'role defaults', source: `role ${role.name} defaults`, values: role.defaults },
+          mappingLayer('role params', ref.source, [...ref.path, 'params'], ref.params),
+        ]);
+        const values: Record<string, unknown> = {};
+        for (const name of names) {
+          if (!scope.has(name)) continue;
+          try {
+            values[name] = resolveVariable(scope, name);
+          } catch {
+            // A value that depends on run-time facts is checked when the role's tasks use it.
+          }
+        }
+        const [issue] = roleValueIssues(role, values);
+        if (!issue) continue;
+        const [name, ...rest] = issue.path;
+        const at = scope.definition(String(name))?.at;
+        const where: RenderLocation = at
+          ? rest.reduce<RenderLocation>(childLocation, at)
+          : { label: `role ${role.name}`, path: issue.path };
+        throw new BosunError(
+          'BOSUN_INPUT',
+          `${locate(where).prefix}${issue.message} (role "${role.name}", host ${host})`,
+        );
+      }
+    }
+  }
+}
+
+interface VarsFilesContext {
+  inventory: Inventory;
+  extraVars: ExtraVars;
+  playbook: PlaybookModel;
+  check: boolean;
+  diff: boolean;
+  cwd: string;
+}
+
+/**
+ * The vars files of a play for each host. Static ones are read once; a templated name
+ * (`vars/{{ env }}.yml`) is rendered with the host's inventory, play and extra variables, and
+ * the file it names must exist, for every host, before the run starts.
+ */
+async function varsFilesByHost(
+  play: PlayModel,
+  hosts: readonly string[],
+  context: VarsFilesContext,
+): Promise<Map<string, VarLayerInput[]>> {
+  const byHost = new Map<string, VarLayerInput[]>(hosts.map((host) => [host, []]));
+  const cache = new Map<string, VarLayerInput>();
+  const read = async (absolute: string) => {
+    let layer = cache.get(absolute);
+    if (!layer) {
+      layer = await loadVarsFile(absolute, 'vars files', { display: shown(absolute, context.cwd) });
+      cache.set(absolute, layer);
+    }
+    return layer;
+  };
+  const facts = new FactStore();
+  for (const [index, file] of play.varsFiles.entries()) {
+    const at = [...play.path, 'vars_files', index];
+    if (!isTemplate(file)) {
+      const layer = await read(file);
+      for (const host of hosts) byHost.get(host)!.push(layer);
+      continue;
+    }
+    for (const host of hosts) {
+      const scope = playScope({
+        inventory: context.inventory,
+        host,
+        play,
+        extraVars: context.extraVars,
+        varsFiles: byHost.get(host)!,
+        magic: magicVars({
+          inventory: context.inventory,
+          host,
+          playbookDir: context.playbook.dir,
+          check: context.check,
+          diff: context.diff,
+          playHosts: hosts,
+          batchHosts: hosts,
+          facts,
+        }),
+      });
+      const name = renderText(file, scope, { source: play.source, path: at });
+      const absolute = resolve(context.playbook.dir, name);
+      if (!existsSync(absolute) || !statSync(absolute).isFile()) {
+        throw issueError(
+          play.source,
+          at,
+          'value',
+          `vars file "${name}" (for host ${host}) not found (looked for ${shown(absolute, context.cwd)})`,
+        );
+      }
+      byHost.get(host)!.push(await read(absolute));
+    }
+  }
+  return byHost;
+}
+
+function checkDelegation(task: TaskModel, inventory: Inventory, connect: (host: string) => void): void {
+  const target = task.delegateTo;
+  if (target === undefined || isTemplate(target)) return;
+  if (inventory.hasHost(target)) connect(target);
+  else if (!LOCAL_NAMES.has(target)) {
+    throw issueError(
+      task.source,
+      [...task.path, 'delegate_to'],
+      'value',
+      `no host "${target}" in the inventory (delegate_to names an inventory host, or localhost)`,
+    );
+  }
+}
+
+/** A literal `src` of copy or template must name a file the controller has. */
+function checkLocalFiles(entry: TaskEntry, playbookDir: string): void {
+  const { task } = entry;
+  if (task.module !== 'copy' && task.module !== 'template') return;
+  const src = task.args.src;
+  if (typeof src !== 'string' || isTemplate(src)) return;
+  const names = task.module === 'template' ? templateCandidates(src) : [src];
+  const candidates = [...new Set(names.flatMap((name) => localFileCandidates(name, entry, playbookDir)))];
+  if (candidates.some((path) => existsSync(path) && statSync(path).isFile())) return;
+  const what = task.module === 'template' ? 'template' : 'file';
+  throw issueError(
+    task.source,
+    argPath(task, 'src'),
+    'value',
+    `${what} "${src}" not found on the controller (looked for ${candidates.join(', ')})`,
+  );
+}
+
+/**
+ * Where a relative controller file is looked for: the role's files/ and folder, then the
+ * playbook's files/ and folder; `templates/x` also in the role's own templates folder.
+ */
+export function localFileCandidates(path: string, entry: TaskEntry, playbookDir: string): string[] {
+  if (isAbsolute(path)) return [path];
+  const role = entry.roleUse?.role;
+  // A role may keep its templates elsewhere than templates/ (defineRole({ templatesDir })).
+  const inTemplates = /^templates\/(.+)$/.exec(path);
+  const own = role?.templatesDir && inTemplates ? [resolve(role.templatesDir, inTemplates[1]!)] : [];
+  const dirs: string[] = [];
+  if (role) {
+    if (role.filesDir) dirs.push(role.filesDir);
+    dirs.push(role.dir);
+  }
+  dirs.push(join(playbookDir, 'files'), playbookDir);
+  return [...new Set([...own, ...dirs.map((dir) => resolve(dir, path))])];
+}
+
+function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,509 @@
+/**
+ * One task on one host: `when`, `loop`, rendering and checking the arguments, become,
+ * environment, delegate_to, the module run, changed_when / failed_when, retries / until,
+ * and the result registered and reported. Failures of the task are results; only an
+ * unreachable host is thrown (the host leaves the play).
+ */
+import { readFile } from 'node:fs/promises';
+import { BosunError, isBosunError, messageOf } from '../errors.js';
+import type { HostConnection } from '../inventory/connection.js';
+import type { PlayModel } from '../model/playbook-types.js';
+import { checkModuleArgs, isTemplate } from '../model/task-args.js';
+import { describeValue, type KeyPath } from '../model/yaml-source.js';
+import { getModule } from '../modules/registry.js';
+import { type Diff, isFileDiff, type ModuleContext, type ModuleDefinition } from '../modules/types.js';
+import type { Transport } from '../transport/types.js';
+import { locate, type RenderLocation } from '../vars/location.js';
+import type { VarScope } from '../vars/scope.js';
+import {
+  evaluateCondition,
+  renderTemplateFile,
+  renderText,
+  renderValue,
+  resolveVariable,
+} from '../vars/template.js';
+import { censorResult } from './censor.js';
+import { stateText, unifiedDiff } from './diff.js';
+import type { EventDiff, HostResultEvent, HostStatus, RunEvent } from './events.js';
+import { type FactStore, factSource, taskScope } from './host-scope.js';
+import { localFileCandidates } from './input.js';
+import { type ModuleRun, runModule } from './module-run.js';
+import { argOrigins, argPath, modulePath, type TaskEntry } from './play-plan.js';
+
+/** Errors meaning "could not get onto the host", as opposed to "the task failed there". */
+const UNREACHABLE_CODES = new Set([
+  'BOSUN_UNREACHABLE',
+  'BOSUN_AUTH_FAILED',
+  'BOSUN_HOST_KEY_MISMATCH',
+  'BOSUN_HOST_KEY_UNKNOWN',
+]);
+
+export function isUnreachableError(error: unknown): error is BosunError {
+  return isBosunError(error) && UNREACHABLE_CODES.has(error.code);
+}
+
+/** What the task runner needs from the play runner. */
+export interface TaskRunContext {
+  play: PlayModel;
+  playbookDir: string;
+  check: boolean;
+  diff: boolean;
+  facts: FactStore;
+  transportFor(host: string): Transport;
+  /** Connection settings (become defaults) of an inventory host or of localhost. */
+  connectionFor(host: string): HostConnection;
+  emit(event: RunEvent): void;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface HostTaskResult {
+  host: string;
+  status: HostStatus;
+  ignored: boolean;
+  /** The value `register:` stores. */
+  registered: Record<string, unknown>;
+  /** set_fact values. */
+  facts?: Record<string, unknown>;
+  /** meta: flush_handlers asked for. */
+  flush: boolean;
+  event: HostResultEvent;
+}
+
+/** One run of the module (one item of a loop), after changed_when / failed_when / until. */
+interface Attempt {
+  status: Exclude<HostStatus, 'unreachable'>;
+  registered: Record<string, unknown>;
+  msg?: string;
+  diffs?: EventDiff[];
+  facts?: Record<string, unknown>;
+  flush?: boolean;
+  delegatedTo?: string;
+}
+
+/**
+ * Run `entry` on `host` with the host's play scope `base`; emits the host's result events
+ * (items first, for loops) and returns the outcome. Throws only for an unreachable host.
+ */
+export async function runTaskOnHost(
+  c: TaskRunContext,
+  entry: TaskEntry,
+  host: string,
+  base: VarScope,
+  displayName: string,
+): Promise<HostTaskResult> {
+  const { task } = entry;
+  const started = Date.now();
+  const event = (fields: Partial<HostResultEvent> & { status: HostStatus }): HostResultEvent => ({
+    type: 'host_result',
+    host,
+    task: displayName,
+    taskId: task.id,
+    ...fields,
+    durationMs: fields.durationMs ?? Date.now() - started,
+  });
+  const emit = (e: HostResultEvent) => c.emit(task.noLog ? censorResult(e) : e);
+
+  let outcome: { attempt: Attempt; loop: boolean };
+  try {
+    const scope = taskScope(base, entry, c.facts.layer(host));
+    if (task.loop !== undefined) {
+      outcome = { attempt: await runLoop(c, entry, host, scope, event, emit), loop: true };
+    } else outcome = { attempt: await runSingle(c, entry, host, scope), loop: false };
+  } catch (error) {
+    if (isUnreachableError(error)) {
+      const e = event({ status: 'unreachable', msg: `${error.code}: ${error.message}` });
+      emit(e);
+      return { host, status: 'unreachable', ignored: false, registered: {}, flush: false, event: e };
+    }
+    const msg = failureMessage(error);
+    outcome = {
+      attempt: { status: 'failed', msg, registered: { changed: false, failed: true, msg } },
+      loop: false,
+    };
+  }
+
+  const { attempt } = outcome;
+  const ignored = attempt.status === 'failed' && task.ignoreErrors;
+  const e = event({ status: attempt.status, ...eventFields(attempt) });
+  if (outcome.loop) e.loop = true;
+  if (ignored) e.ignored = true;
+  emit(e);
+  // Modules report what they could not do but did not fail for (a sysctl that is not this
+  // kernel's own to set): shown as warnings, as Ansible shows [WARNING].
+  const warnings = attempt.registered.warnings;
+  if (!task.noLog && Array.isArray(warnings)) {
+    for (const message of warnings)
+      if (typeof message === 'string') c.emit({ type: 'warning', host, message });
+  }
+
+  if (task.register) c.facts.set(host, task.register, attempt.registered, factSource('register', entry));
+  const result: HostTaskResult = {
+    host,
+    status: attempt.status,
+    ignored,
+    registered: attempt.registered,
+    flush: attempt.flush ?? false,
+    event: e,
+  };
+  if (attempt.facts) {
+    result.facts = attempt.facts;
+    for (const [name, value] of Object.entries(attempt.facts))
+      c.facts.set(host, name, value, factSource('set_fact', entry));
+  }
+  return result;
+}
+
+function eventFields(attempt: Attempt): Partial<HostResultEvent> {
+  const fields: Partial<HostResultEvent> = {};
+  if (attempt.msg !== undefined) fields.msg = attempt.msg;
+  if (attempt.diffs && attempt.diffs.length > 0) fields.diffs = attempt.diffs;
+  const { rc, stdout, stderr } = attempt.registered;
+  if (typeof rc === 'number' || rc === null) fields.rc = rc;
+  if (typeof stdout === 'string') fields.stdout = stdout;
+  if (typeof stderr === 'string') fields.stderr = stderr;
+  if (attempt.delegatedTo !== undefined) fields.delegatedTo = attempt.delegatedTo;
+  return fields;
+}
+
+function failureMessage(error: unknown): string {
+  if (!isBosunError(error)) return messageOf(error);
+  if (error.code === 'BOSUN_INPUT' || error.code === 'BOSUN_MODULE_FAILED') return error.message;
+  return `${error.code}: ${error.message}`;
+}
+
+async function runLoop(
+  c: TaskRunContext,
+  entry: TaskEntry,
+  host: string,
+  scope: VarScope,
+  event: (fields: Partial<HostResultEvent> & { status: HostStatus }) => HostResultEvent,
+  emit: (e: HostResultEvent) => void,
+): Promise<Attempt> {
+  const { task } = entry;
+  const where: RenderLocation = { source: task.source, path: [...task.path, 'loop'] };
+  const items = renderValue(task.loop, scope, where);
+  if (!Array.isArray(items)) {
+    throw new BosunError(
+      'BOSUN_INPUT',
+      `${locate(where).prefix}loop must give a list, got ${describeValue(items)}`,
+    );
+  }
+  if (items.length === 0) {
+    return {
+      status: 'skipped',
+      registered: { changed: false, skipped: true, skip_reason: 'No items in the list', results: [] },
+    };
+  }
+  const results: Record<string, unknown>[] = [];
+  const statuses: Attempt['status'][] = [];
+  let facts: Record<string, unknown> | undefined;
+  let flush = false;
+  let delegatedTo: string | undefined;
+  for (const item of items) {
+    const started = Date.now();
+    const itemScope = scope.with('loop', 'loop', { [task.loopVar]: item, ansible_loop_var: task.loopVar });
+    let attempt: Attempt;
+    try {
+      attempt = await runSingle(c, entry, host, itemScope);
+    } catch (error) {
+      if (isUnreachableError(error)) throw error;
+      const msg = failureMessage(error);
+      attempt = { status: 'failed', msg, registered: { changed: false, failed: true, msg } };
+    }
+    emit(event({ status: attempt.status, item, ...eventFields(attempt), durationMs: Date.now() - started }));
+    statuses.push(attempt.status);
+    results.push({ ...attempt.registered, [task.loopVar]: item, ansible_loop_var: task.loopVar });
+    if (attempt.facts) facts = { ...facts, ...attempt.facts };
+    if (attempt.flush) flush = true;
+    delegatedTo ??= attempt.delegatedTo;
+  }
+  const failed = statuses.includes('failed');
+  const changed = statuses.includes('changed');
+  const skipped = statuses.every((status) => status === 'skipped');
+  const registered: Record<string, unknown> = {
+    changed,
+    failed,
+    results,
+    msg: failed ? 'One or more items failed' : 'All items completed',
+  };
+  if (skipped) registered.skipped = true;
+  const attempt: Attempt = {
+    status: failed ? 'failed' : changed ? 'changed' : skipped ? 'skipped' : 'ok',
+    registered,
+  };
+  if (failed) attempt.msg = 'One or more items failed';
+  if (facts) attempt.facts = facts;
+  if (flush) attempt.flush = true;
+  if (delegatedTo !== undefined) attempt.delegatedTo = delegatedTo;
+  return attempt;
+}
+
+/** The conditions a task runs under: its role reference's `when`, then its own. */
+function conditions(entry: TaskEntry): { expr: unknown; where: RenderLocation }[] {
+  const list: { expr: unknown; where: RenderLocation }[] = [];
+  const ref = entry.roleUse?.ref;
+  if (ref?.when !== undefined)
+    list.push({ expr: ref.when, where: { source: ref.source, path: [...ref.path, 'when'] } });
+  const { task } = entry;
+  if (task.when !== undefined)
+    list.push({ expr: task.when, where: { source: task.source, path: [...task.path, 'when'] } });
+  return list;
+}
+
+async function runSingle(
+  c: TaskRunContext,
+  entry: TaskEntry,
+  host: string,
+  scope: VarScope,
+): Promise<Attempt> {
+  const { task } = entry;
+  for (const { expr, where } of conditions(entry)) {
+    if (!evaluateCondition(expr, scope, where)) {
+      const registered = {
+        changed: false,
+        skipped: true,
+        skip_reason: 'Conditional result was False',
+        false_condition: expr,
+      };
+      return { status: 'skipped', registered };
+    }
+  }
+  const module = getModule(task.module);
+  if (!module) throw new BosunError('BOSUN_INTERNAL', `module "${task.module}" is not registered`);
+  const args = renderArgs(task, module, scope);
+
+  const check = task.checkMode ?? c.check;
+  const target =
+    task.delegateTo === undefined ? host : renderText(task.delegateTo, scope, at(task, 'delegate_to'));
+  const delegatedTo = target !== host ? target : undefined;
+  const connection = c.connectionFor(target);
+  const sudo = task.become ?? c.play.become ?? connection.become.enabled;
+  const userText = task.becomeUser ?? c.play.becomeUser ?? connection.become.user;
+  const becomeUser =
+    userText !== undefined && isTemplate(userText)
+      ? renderText(userText, scope, at(task, task.becomeUser !== undefined ? 'become_user' : undefined))
+      : userText;
+  const env = task.environment ? environment(task.environment, scope, at(task, 'environment')) : undefined;
+
+  const ctx: ModuleContext = {
+    host,
+    check,
+    diff: c.diff,
+    vars: lazyVars(scope),
+    become: sudo,
+    readLocalFile: (path) => readLocalFile(path, entry, c.playbookDir),
+    evaluate: (condition) =>
+      evaluateCondition(condition, scope, { source: task.source, path: argPath(task, 'that') }),
+    renderTemplate: (text, file) => renderTemplateFile(text, scope, file),
+  };
+  if (becomeUser !== undefined) ctx.becomeUser = becomeUser;
+
+  const retries = task.retries ?? (task.until !== undefined ? 3 : 0);
+  const delayMs = (task.delay ?? 5) * 1000;
+  let attempt!: Attempt;
+  for (let number = 1; number <= retries + 1; number++) {
+    let run: ModuleRun;
+    try {
+      run = await runModule({
+        module,
+        args,
+        ctx,
+        transport: () => c.transportFor(target),
+        sudo,
+        becomeUser,
+        env,
+        check,
+      });
+    } catch (error) {
+      if (isUnreachableError(error) || !isBosunError(error, 'BOSUN_MODULE_FAILED')) throw error;
+      run = { kind: 'done', outcome: { changed: false, failed: true, msg: error.message, result: {} } };
+    }
+    attempt = judge(run, task.register, scope, entry, c.diff);
+    if (delegatedTo !== undefined) attempt.delegatedTo = delegatedTo;
+    if (attempt.status === 'skipped' || retries === 0) break;
+    // Without `until`, retries repeat the task until it does not fail.
+    const done =
+      task.until === undefined
+        ? attempt.status !== 'failed'
+        : evaluateCondition(
+            task.until,
+            withRegistered(scope, task.register, attempt.registered),
+            at(task, 'until'),
+          );
+    attempt.registered.attempts = number;
+    if (done) break;
+    if (number > retries) {
+      attempt.status = 'failed';
+      attempt.registered.failed = true;
+      attempt.msg ??= `still not done after ${number} attempts (until: ${JSON.stringify(task.until ?? 'success')})`;
+      attempt.registered.msg ??= attempt.msg;
+      break;
+    }
+    c.emit({
+      type: 'warning',
+      host,
+      message: `FAILED - RETRYING: [${host}]: ${task.name} (${retries - number + 1} retries left)`,
+    });
+    await c.sleep(delayMs);
+  }
+  return attempt;
+}
+
+/** The module's outcome, then changed_when and failed_when, as the registered result and a status. */
+function judge(
+  run: ModuleRun,
+  register: string | undefined,
+  scope: VarScope,
+  entry: TaskEntry,
+  diff: boolean,
+): Attempt {
+  const { task } = entry;
+  if (run.kind === 'skipped') {
+    return {
+      status: 'skipped',
+      msg: run.reason,
+      registered: { changed: false, skipped: true, skip_reason: run.reason },
+    };
+  }
+  const { outcome } = run;
+  const registered: Record<string, unknown> = {
+    ...outcome.result,
+    changed: outcome.changed,
+    failed: outcome.failed ?? false,
+  };
+  if (outcome.msg !== undefined && registered.msg === undefined) registered.msg = outcome.msg;
+  if (task.changedWhen !== undefined) {
+    registered.changed = evaluateCondition(
+      task.changedWhen,
+      withRegistered(scope, register, registered),
+      at(task, 'changed_when'),
+    );
+  }
+  if (task.failedWhen !== undefined) {
+    const failed = evaluateCondition(
+      task.failedWhen,
+      withRegistered(scope, register, registered),
+      at(task, 'failed_when'),
+    );
+    registered.failed = failed;
+    registered.failed_when_result = failed;
+    if (failed && typeof registered.msg !== 'string') registered.msg = 'failed_when condition is true';
+  }
+  const failed = registered.failed === true;
+  const changed = registered.changed === true;
+  const attempt: Attempt = { status: failed ? 'failed' : changed ? 'changed' : 'ok', registered };
+  const module = getModule(task.module);
+  if (failed) attempt.msg = typeof registered.msg === 'string' ? registered.msg : 'failed';
+  else if (module?.kind === 'controller' && outcome.msg !== undefined) attempt.msg = outcome.msg;
+  if (diff && changed && run.diffs) attempt.diffs = eventDiffs(run.diffs);
+  if (outcome.facts) attempt.facts = outcome.facts;
+  if (outcome.meta === 'flush_handlers') attempt.flush = true;
+  return attempt;
+}
+
+function withRegistered(
+  scope: VarScope,
+  register: string | undefined,
+  value: Record<string, unknown>,
+): VarScope {
+  return register ? scope.with('facts', 'register', { [register]: value }) : scope;
+}
+
+function at(task: TaskEntry['task'], key: string | undefined): RenderLocation {
+  return { source: task.source, path: key === undefined ? task.path : [...task.path, key] };
+}
+
+/** Arguments rendered (except those the module evaluates itself) and checked against the module's schema. */
+function renderArgs(
+  task: TaskEntry['task'],
+  module: ModuleDefinition,
+  scope: VarScope,
+): Record<string, unknown> {
+  const raw = new Set(module.rawArgs ?? []);
+  const args: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(task.args)) {
+    args[name] = raw.has(name)
+      ? value
+      : renderValue(value, scope, { source: task.source, path: argPath(task, name) });
+  }
+  const path: KeyPath = modulePath(task);
+  checkModuleArgs(module, args, task.source, path, argOrigins(task, args));
+  return args;
+}
+
+function environment(
+  value: Record<string, unknown>,
+  scope: VarScope,
+  where: RenderLocation,
+): Record<string, string> {
+  const rendered = renderValue(value, scope, where) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [name, item] of Object.entries(rendered)) {
+    if (item === null || item === undefined) continue;
+    out[name] =
+      typeof item === 'string' ? item : typeof item === 'object' ? JSON.stringify(item) : String(item);
+  }
+  return out;
+}
+
+/** The host's variables for modules that look names up (debug var), rendered on first access. */
+function lazyVars(scope: VarScope): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const name of scope.names()) {
+    let cached: { value: unknown } | undefined;
+    Object.defineProperty(vars, name, {
+      enumerable: true,
+      get: () => {
+        cached ??= { value: resolveVariable(scope, name) };
+        return cached.value;
+      },
+    });
+  }
+  return vars;
+}
+
+async function readLocalFile(path: string, entry: TaskEntry, playbookDir: string): Promise<Buffer> {
+  const candidates = localFileCandidates(path, entry, playbookDir);
+  for (const candidate of candidates) {
+    try {
+      return await readFile(candidate);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EISDIR') throw error;
+    }
+  }
+  throw new BosunError(
+    'BOSUN_INPUT',
+    `file "${path}" not found on the controller (looked for ${candidates.join(', ')})`,
+  );
+}
+
+/** Module diffs as unified text (files) or `key: value` lines (attributes). */
+export function eventDiffs(diffs: readonly Diff[]): EventDiff[] {
+  const out: EventDiff[] = [];
+  for (const diff of diffs) {
+    if (isFileDiff(diff)) {
+      const unified = unifiedDiff(diff.before, diff.after, {
+        beforeLabel: diff.beforeLabel ?? `before: ${diff.path}`,
+        afterLabel: diff.afterLabel ?? `after: ${diff.path}`,
+      });
+      if (unified !== '') out.push({ path: diff.path, unified });
+      continue;
+    }
+    const path =
+      typeof diff.before.path === 'string'
+        ? diff.before.path
+        : typeof diff.after.path === 'string'
+          ? diff.after.path
+          : undefined;
+    const { path: _b, ...before } = diff.before;
+    const { path: _a, ...after } = diff.after;
+    const unified = unifiedDiff(stateText(before), stateText(after), {
+      beforeLabel: path === undefined ? 'before' : `before: ${path}`,
+      afterLabel: path === undefined ? 'after' : `after: ${path}`,
+    });
+    if (unified === '') continue;
+    out.push(path === undefined ? { unified } : { path, unified });
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * What the `bosun run` integration tests share: building the CLI, running it as a user does
+ * (`node bin/bosun.js`, empty HOME, no agent), reading its --json events, and docker diff.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import type { HostRecap, HostResultEvent, RunEvent } from '../../src/engine/events.js';
+import { dockerCli } from '../../src/lab/docker-cli.js';
+
+export const root = join(import.meta.dirname, '../..');
+export const fixtures = join(root, 'test/fixtures/engine/fleet');
+const bin = join(root, 'bin/bosun.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export async function buildCli(): Promise<void> {
+  await promisify(execFile)('npm', ['run', 'build'], { cwd: root }).catch((error: { stdout?: string }) => {
+    throw new Error(`npm run build failed:\n${error.stdout ?? String(error)}`);
+  });
+  expect(existsSync(join(root, 'dist/src/cli/main.js'))).toBe(true);
+}
+
+/** Run the built CLI in `cwd` with HOME=`home` (no ~/.ssh of this machine) and no ssh-agent. */
+export function bosun(
+  args: string[],
+  options: { cwd: string; home: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: options.home, NO_COLOR: '1', ...options.env };
+    delete env.SSH_AUTH_SOCK;
+    delete env.CI;
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+export function events(run: CliRun): RunEvent[] {
+  return run.stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RunEvent);
+}
+
+/** Host results (not loop items) keyed `task|host` -> status. */
+export function statuses(list: RunEvent[], options: { handlers?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  let inHandler = false;
+  for (const event of list) {
+    if (event.type === 'task_start') inHandler = false;
+    if (event.type === 'handler_start') inHandler = true;
+    if (event.type !== 'host_result' || event.item !== undefined) continue;
+    if (inHandler && !options.handlers) continue;
+    out[`${event.task}|${event.host}`] = event.status;
+  }
+  return out;
+}
+
+export function results(list: RunEvent[]): HostResultEvent[] {
+  return list.filter((event): event is HostResultEvent => event.type === 'host_result');
+}
+
+export function recapOf(list: RunEvent[]): Record<string, HostRecap> {
+  const end = list.find((event) => event.type === 'run_end');
+  if (end?.type !== 'run_end') throw new Error('no run_end event');
+  return end.recap;
+}
+
+export function recap(partial: Partial<HostRecap>): HostRecap {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, ...partial };
+}
+
+/** `docker diff` of a container: the paths changed since the image, sorted. */
+export async function dockerDiff(containerId: string): Promise<string> {
+  const result = await dockerCli(['diff', containerId]);
+  if (result.code !== 0) throw new Error(`docker diff failed: ${result.stderr}`);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .sort()
+    .join('\n');
+}

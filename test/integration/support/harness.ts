@@ -1,0 +1,229 @@
+/**
+ * Running tasks on fleet containers the way a user would (`bosun run` on a playbook through
+ * the bastion), in-process so a test file pays no build or process start per run. Module
+ * integration tests use `expectProtocol` for the four steps every module must pass: check
+ * mode on a fresh host predicts changes and leaves the container untouched, a real run
+ * converges, a second run changes nothing, and the result is verified on the host.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { expect } from 'vitest';
+import type { CliIO } from '../../../src/cli/io.js';
+import { main } from '../../../src/cli/main.js';
+import type { HostRecap, HostResultEvent, RunEvent } from '../../../src/engine/events.js';
+import { type Fleet, type FleetNode, startFleet } from '../../../src/lab/fleet.js';
+import { stringify } from '../../../src/vendor/yaml.js';
+
+export type { Fleet, FleetNode };
+
+/** YAML as Bosun reads it (1.1): strings such as `off` or `yes` come out quoted. */
+function toYaml(value: unknown): string {
+  return stringify(value, { version: '1.1' });
+}
+
+export interface RunTasksOptions {
+  /** Node names to run on (default: every host of the fleet). */
+  hosts?: string[];
+  check?: boolean;
+  diff?: boolean;
+  /** Play-level become (default true: most modules manage system state). */
+  become?: boolean;
+  /** Play vars. */
+  vars?: Record<string, unknown>;
+  /** Extra files beside the playbook, by relative path (e.g. `templates/motd.hbs`). */
+  files?: Record<string, string | Buffer>;
+  /** Handlers of the play. */
+  handlers?: object[];
+  /** Extra CLI arguments (e.g. `['--tags', 'x']`). */
+  args?: string[];
+  /** Roles the play applies before its tasks (names or `{ role, params }`), found in Bosun's roles/. */
+  roles?: (string | Record<string, unknown>)[];
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  recap: Record<string, HostRecap>;
+  /** One entry per task result on a host (loop items included, marked by `item`). */
+  results: HostResultEvent[];
+  events: RunEvent[];
+  /** Everything the CLI wrote: JSON event lines on stdout, then stderr. */
+  output: string;
+}
+
+/** A fleet for one test file; stop it in afterAll. */
+export function startModuleFleet(options: { hosts?: number; systemd?: boolean } = {}): Promise<Fleet> {
+  return startFleet({ hosts: options.hosts ?? 1, systemd: options.systemd ?? false });
+}
+
+/** Run `tasks` as one play on the fleet with `bosun run --json` and collect the events. */
+export async function runTasks(
+  fleet: Fleet,
+  tasks: object[],
+  options: RunTasksOptions = {},
+): Promise<RunOutcome> {
+  const dir = await mkdtemp(join(tmpdir(), 'bosun-harness-'));
+  try {
+    const inventoryPath = join(dir, 'inventory.yml');
+    await writeFile(inventoryPath, toYaml(fleet.inventory()));
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    const hosts = options.hosts ?? fleet.hosts.map((node) => node.name);
+    const play: Record<string, unknown> = {
+      name: 'harness',
+      hosts: hosts.join(':'),
+      become: options.become ?? true,
+      tasks,
+    };
+    if (options.vars) play.vars = options.vars;
+    if (options.roles) play.roles = options.roles;
+    if (options.handlers) play.handlers = options.handlers;
+    const playbookPath = join(dir, 'playbook.yml');
+    await writeFile(playbookPath, toYaml([play]));
+
+    const args = ['run', playbookPath, '-i', inventoryPath, '--json'];
+    if (options.check) args.push('--check');
+    if (options.diff) args.push('--diff');
+    args.push(...(options.args ?? []));
+    const { code, stdout, stderr } = await runCli(args, dir);
+    return outcomeOf(code, stdout, stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Run a playbook file as it is (`playbooks/site.yml`) on the fleet's hosts, with `-i` the
+ * fleet's inventory, `--json`, and the given arguments (`-e @vars/LAB/vars.yml`, `--check`).
+ * Relative paths in `args` are resolved from the project folder.
+ */
+export async function runPlaybook(fleet: Fleet, playbook: string, args: string[] = []): Promise<RunOutcome> {
+  const dir = await mkdtemp(join(tmpdir(), 'bosun-harness-'));
+  try {
+    const inventoryPath = join(dir, 'inventory.yml');
+    await writeFile(inventoryPath, toYaml(fleet.inventory()));
+    const { code, stdout, stderr } = await runCli(
+      ['run', playbook, '-i', inventoryPath, '--json', ...args],
+      process.cwd(),
+    );
+    return outcomeOf(code, stdout, stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function outcomeOf(code: number, stdout: string, stderr: string): RunOutcome {
+  const events = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as RunEvent);
+  const end = events.find((event) => event.type === 'run_end');
+  return {
+    exitCode: code,
+    recap: end && end.type === 'run_end' ? end.recap : {},
+    results: events.filter((event): event is HostResultEvent => event.type === 'host_result'),
+    events,
+    output: `${stdout}${stderr}`,
+  };
+}
+
+async function runCli(
+  argv: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: { write: (text: string) => (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    stdin: new PassThrough(),
+    env: { ...process.env, CI: 'true' },
+    cwd,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** `docker diff` of a container: what changed in its filesystem since it started. */
+export function dockerDiff(node: FleetNode): Promise<string[]> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', ['diff', node.containerName], (error, stdout) =>
+      error ? reject(error) : resolve(stdout.split('\n').filter(Boolean).sort()),
+    ),
+  );
+}
+
+/** A shell command on a node through `docker exec` (as root), for verification. */
+export function hostRun(
+  fleet: Fleet,
+  node: FleetNode,
+  command: string,
+): Promise<{ exitCode: number; output: string }> {
+  return fleet.exec(node, ['/bin/sh', '-c', command]);
+}
+
+/** Sum of a recap field over all hosts. */
+export function total(outcome: RunOutcome, field: keyof HostRecap): number {
+  return Object.values(outcome.recap).reduce((sum, recap) => sum + recap[field], 0);
+}
+
+// Paths that change on their own while a container runs (logins, sudo timestamps, logs).
+const NOISE = [
+  /^C \/run\b/,
+  /^[AC] \/run\//,
+  /^C \/var\/log\b/,
+  /^[AC] \/var\/log\//,
+  /^C \/tmp$/,
+  /^C \/root$/,
+];
+
+function meaningful(lines: string[]): string[] {
+  return lines.filter((line) => !NOISE.some((pattern) => pattern.test(line)));
+}
+
+export interface ProtocolOptions extends RunTasksOptions {
+  /** Expected number of changed task results per host on the first run (default: at least 1). */
+  changes?: number;
+}
+
+/**
+ * The four steps on hosts that have not been converged yet:
+ * 1. check mode predicts changes and `docker diff` shows nothing new afterwards;
+ * 2. a real run converges with the same number of changes check mode predicted;
+ * 3. a second run reports changed=0;
+ * 4. `verify` checks the result on each host.
+ */
+export async function expectProtocol(
+  fleet: Fleet,
+  tasks: object[],
+  verify: (node: FleetNode) => Promise<void>,
+  options: ProtocolOptions = {},
+): Promise<{ check: RunOutcome; converge: RunOutcome; again: RunOutcome }> {
+  const names = options.hosts ?? fleet.hosts.map((node) => node.name);
+  const nodes = fleet.hosts.filter((node) => names.includes(node.name));
+  const before = await Promise.all(nodes.map(dockerDiff));
+  const check = await runTasks(fleet, tasks, { ...options, check: true, diff: true });
+  expect(check.exitCode, `check run failed:\n${check.output}`).toBe(0);
+  const after = await Promise.all(nodes.map(dockerDiff));
+  nodes.forEach((_, i) => {
+    expect(meaningful(after[i]!), 'check mode changed the container').toEqual(meaningful(before[i]!));
+  });
+  const predicted = total(check, 'changed');
+  if (options.changes !== undefined) expect(predicted).toBe(options.changes * nodes.length);
+  else expect(predicted, 'check mode predicted no change').toBeGreaterThan(0);
+
+  const converge = await runTasks(fleet, tasks, { ...options, check: false });
+  expect(converge.exitCode, `converge failed:\n${converge.output}`).toBe(0);
+  expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(predicted);
+
+  const again = await runTasks(fleet, tasks, { ...options, check: false });
+  expect(again.exitCode, `second run failed:\n${again.output}`).toBe(0);
+  expect(total(again, 'changed'), `second run changed something:\n${again.output}`).toBe(0);
+
+  for (const node of nodes) await verify(node);
+  return { check, converge, again };
+}
