@@ -16,7 +16,7 @@ import {
 } from '../facts/authorized-keys.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
-import { firstLine, moduleFailure } from './failure.js';
+import { failingStep, firstLine, moduleFailure } from './failure.js';
 import { writeScript } from './file-write.js';
 import { formatMode } from './mode.js';
 import { isTemplated } from './templated.js';
@@ -29,7 +29,7 @@ import type {
   ModuleOutcome,
   Plan,
 } from './types.js';
-import { failingStep, nameProblem } from './user.js';
+import { nameProblem } from './user.js';
 
 export const AuthorizedKeyArgs = Type.Object(
   {

@@ -14,7 +14,7 @@ import {
   pathStateScript,
 } from '../facts/path-state.js';
 import { attributeSchemas, checkAttributeArgs } from './attributes.js';
-import { moduleFailure } from './failure.js';
+import { failingStep, moduleFailure } from './failure.js';
 import {
   backupSchema,
   checkValidateArg,
@@ -93,7 +93,13 @@ export function planCopy(args: CopyArgs, facts: PathState, ctx: ModuleContext): 
     throw moduleFailure(`destination folder ${args.dest} does not exist`, { path });
   }
   if (!facts.parentExists) {
-    throw moduleFailure(`destination folder ${posix.dirname(path)} does not exist`, { path });
+    const missing = `destination folder ${posix.dirname(path)} does not exist`;
+    return {
+      changed: true,
+      summary: `write ${path} (${missing} yet)`,
+      steps: [failingStep(missing)],
+      result: { dest: path },
+    };
   }
   const stat = facts.stat;
   if (stat?.type === 'directory') throw moduleFailure(`${path} is a directory`, { path });

@@ -12,11 +12,11 @@ import { type CrontabFacts, crontabScript, parseCrontab } from '../facts/crontab
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
-import { firstLine, moduleFailure } from './failure.js';
+import { failingStep, firstLine, moduleFailure } from './failure.js';
 import { finishWrite, planWrite } from './file-write.js';
 import { isTemplated } from './templated.js';
 import type { ArgIssue, ChangePlan, ModuleContext, ModuleDefinition, ModuleOutcome, Plan } from './types.js';
-import { failingStep, nameProblem } from './user.js';
+import { nameProblem } from './user.js';
 
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const;
 

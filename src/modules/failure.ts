@@ -1,4 +1,6 @@
 import { BosunError } from '../errors.js';
+import { sh } from '../transport/quote.js';
+import type { Step } from './types.js';
 
 /**
  * The host is in a state the module cannot act on (dest is a directory, validation failed):
@@ -16,4 +18,13 @@ export function firstLine(text: string): string {
       .map((line) => line.trim())
       .find((line) => line !== '') ?? ''
   );
+}
+
+/**
+ * A step that fails with `message`. Planned where the host lacks something an earlier task of
+ * the same run may create (a user, a folder): check mode then predicts the change instead of
+ * failing, and a real run where it is still missing fails with the same message.
+ */
+export function failingStep(message: string): Step {
+  return { command: sh`echo ${message} >&2; exit 1`, description: message };
 }

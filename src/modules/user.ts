@@ -207,10 +207,6 @@ function lookup(facts: UserFacts, wanted: string | number): GroupEntry | undefin
 }
 
 /** A step that fails the task with `message` (the plan is the same in check mode and in a run). */
-export function failingStep(message: string): Step {
-  return { command: sh`echo ${message} >&2; exit 1`, description: message };
-}
-
 function script(lines: RawShell[]): RawShell {
   return raw(['set -e', ...lines.map((line) => line.text)].join('\n'));
 }

@@ -142,9 +142,10 @@ describe('copy on this machine', () => {
 
   it('fails when the destination folder is missing, before writing anything', async () => {
     const dir = freshDir();
-    await expect(runModule(t, 'copy', { dest: join(dir, 'no', 'f'), content: 'x' })).rejects.toThrow(
-      /destination folder .* does not exist/s,
-    );
+    const report = await runModule(t, 'copy', { dest: join(dir, 'no', 'f'), content: 'x' });
+    expect(report.outcome).toMatchObject({ failed: true });
+    expect(JSON.stringify(report.outcome)).toMatch(/destination folder .* does not exist/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
