@@ -5,52 +5,33 @@
  * removals and its refusal to lock out the connecting user, the backup script at work, and
  * playbooks/site.yml with vars/LAB/vars.yml as the lab demo runs it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mustRun, useFleet } from './support/fleet-hooks.js';
 import {
-  dockerDiff,
-  type Fleet,
+  changedTasks,
+  expectFourSteps,
   type FleetNode,
   hostRun,
   type RunOutcome,
   runPlaybook,
   runTasks,
-  startModuleFleet,
   total,
 } from './support/harness.js';
 
-let fleet: Fleet;
+const fleet = useFleet({ hosts: 2, systemd: true });
 let host1: FleetNode;
 let host2: FleetNode;
 
-beforeAll(async () => {
-  fleet = await startModuleFleet({ hosts: 2, systemd: true });
-  [host1, host2] = fleet.hosts as [FleetNode, FleetNode];
+beforeAll(() => {
+  [host1, host2] = fleet().hosts as [FleetNode, FleetNode];
 });
-
-afterAll(async () => {
-  await fleet?.stop();
-});
-
-// Paths that change on their own while a container runs.
-const NOISE = [
-  /^[AC] \/run\b/,
-  /^[AC] \/var\/log\b/,
-  /^C \/tmp$/,
-  /^C \/root$/,
-  /^[AC] \/var\/lib\/systemd\b/,
-];
-const meaningful = (lines: string[]) => lines.filter((line) => !NOISE.some((pattern) => pattern.test(line)));
 
 /** Debian's status line of each package ("install ok installed"). */
 function packageStatus(packages: string): string {
   return `dpkg-query -W -f '\${Status}\\n' ${packages}`;
 }
 
-async function shell(node: FleetNode, command: string): Promise<string> {
-  const { exitCode, output } = await hostRun(fleet, node, command);
-  expect(exitCode, `${command}\n${output}`).toBe(0);
-  return output;
-}
+const shell = (node: FleetNode, command: string) => mustRun(fleet(), node, command);
 
 /** Per task (loop items aside): its status. */
 function statuses(outcome: RunOutcome): Map<string, string> {
@@ -59,48 +40,18 @@ function statuses(outcome: RunOutcome): Map<string, string> {
   return map;
 }
 
-function changedTasks(outcome: RunOutcome): string[] {
-  return [...statuses(outcome)].filter(([, status]) => status === 'changed').map(([task]) => task);
-}
-
 /**
- * The four steps for a play applying roles on a host that never had them:
- * 1. check mode predicts changes, fails nothing, and leaves the container as it was;
- * 2. the real run converges, changing every task check mode said would change; a task check
- *    mode could not look at (a command, or a unit whose package is only about to be installed)
- *    was skipped there, never wrongly called unchanged;
- * 3. a second run changes nothing;
- * 4. `verify` on the host.
+ * The four steps (support/harness.ts) for a play applying a role on one host. Counts may differ:
+ * check mode skips what it cannot look at (a unit whose package is only about to be installed).
  */
-async function expectRoleProtocol(
+function expectRoleProtocol(
   node: FleetNode,
   run: (extra: string[]) => Promise<RunOutcome>,
   verify: () => Promise<void>,
-): Promise<{ check: RunOutcome; converge: RunOutcome; again: RunOutcome }> {
-  const before = meaningful(await dockerDiff(node));
-  const check = await run(['--check', '--diff']);
-  expect(check.exitCode, `check run failed:\n${check.output}`).toBe(0);
-  expect(meaningful(await dockerDiff(node)), 'check mode changed the container').toEqual(before);
-  expect(total(check, 'changed'), 'check mode predicted no change').toBeGreaterThan(0);
-
-  const converge = await run([]);
-  expect(converge.exitCode, `converge failed:\n${converge.output}`).toBe(0);
-  const predicted = statuses(check);
-  const converged = statuses(converge);
-  for (const task of changedTasks(check)) {
-    expect(converged.get(task), `check mode said "${task}" would change`).toBe('changed');
-  }
-  for (const task of changedTasks(converge)) {
-    expect(['changed', 'skipped', undefined], `"${task}" changed but check mode said ok`).toContain(
-      predicted.get(task),
-    );
-  }
-
-  const again = await run([]);
-  expect(again.exitCode, `second run failed:\n${again.output}`).toBe(0);
-  expect(total(again, 'changed'), `second run changed something:\n${again.output}`).toBe(0);
-  await verify();
-  return { check, converge, again };
+) {
+  return expectFourSteps([node], ({ check }) => run(check ? ['--check', '--diff'] : []), verify, {
+    exact: false,
+  });
 }
 
 const KEY_ANN = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMFWKG5LgPwfni8aPwhoJmcnQx1FiuQYhQtSd3kN1MBr ann@laptop';
@@ -128,7 +79,7 @@ const PEOPLE = {
 function applyRole(node: FleetNode, role: string, vars: Record<string, unknown>, extra: string[] = []) {
   const args = [...extra];
   for (const [name, value] of Object.entries(vars)) args.push('-e', JSON.stringify({ [name]: value }));
-  return runTasks(fleet, [], { hosts: [node.name], roles: [role], args });
+  return runTasks(fleet(), [], { hosts: [node.name], roles: [role], args });
 }
 
 describe('role base', () => {
@@ -173,7 +124,7 @@ describe('role base', () => {
           'DefaultLimitNOFILE=16384\n',
         );
         // A login session gets the raised limit (pam_limits reads limits.d).
-        const session = await runTasks(fleet, [{ shell: 'ulimit -n' }], {
+        const session = await runTasks(fleet(), [{ shell: 'ulimit -n' }], {
           hosts: ['host1'],
           become: false,
         });
@@ -342,7 +293,7 @@ describe('role users', () => {
       '1000\nsudo-kept\n',
     );
     // And the next run still gets in.
-    const next = await runTasks(fleet, [{ command: 'true' }], { hosts: ['host1'] });
+    const next = await runTasks(fleet(), [{ command: 'true' }], { hosts: ['host1'] });
     expect(next.exitCode, next.output).toBe(0);
     await shell(host1, 'rm /etc/sudoers.d/bosun-user-bosun');
   });
@@ -425,7 +376,7 @@ describe('role cron', () => {
     expect(await shell(host2, 'ls /var/backups/bosun/monthly; ls /var/backups/bosun/daily | wc -l')).toBe(
       'recent.tar.gz\n1\n',
     );
-    expect((await hostRun(fleet, host2, '/usr/local/sbin/bosun-backup yearly')).exitCode).toBe(2);
+    expect((await hostRun(fleet(), host2, '/usr/local/sbin/bosun-backup yearly')).exitCode).toBe(2);
   });
 
   it('removes an entry said absent, and the backup job when switched off', async () => {
@@ -454,11 +405,11 @@ describe('playbooks/site.yml with vars/LAB/vars.yml (the lab demo)', () => {
   it('converges the hosts, then changes nothing on a second run', async () => {
     const args = ['-e', '@vars/LAB/vars.yml'];
     let started = Date.now();
-    const first = await runPlaybook(fleet, 'playbooks/site.yml', args);
+    const first = await runPlaybook(fleet(), 'playbooks/site.yml', args);
     const firstMs = Date.now() - started;
     expect(first.exitCode, first.output).toBe(0);
     started = Date.now();
-    const second = await runPlaybook(fleet, 'playbooks/site.yml', args);
+    const second = await runPlaybook(fleet(), 'playbooks/site.yml', args);
     const secondMs = Date.now() - started;
     expect(second.exitCode, second.output).toBe(0);
     expect(total(second, 'changed'), second.output).toBe(0);

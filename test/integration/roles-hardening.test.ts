@@ -12,14 +12,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRun, useFleet } from './support/fleet-hooks.js';
 import {
   dockerDiff,
-  type Fleet,
   type FleetNode,
-  hostRun,
+  meaningfulDiff,
   type RunOutcome,
   runTasks,
-  startModuleFleet,
   total,
 } from './support/harness.js';
 
@@ -28,44 +27,25 @@ import {
 const LYNIS_MIN_AFTER = 74;
 const ROLE = { role: 'hardening' };
 
-let fleet: Fleet;
+const fleet = useFleet({ hosts: 1, systemd: true, timeout: 120_000 });
 let host: FleetNode;
 const lynis: { before?: number; after?: number } = {};
 
-// Paths that change on their own in a running systemd container (journal, timers, logins).
-const NOISE = [
-  /^[AC] \/run\b/,
-  /^[AC] \/var\/log\b/,
-  /^[AC] \/tmp\b/,
-  /^C \/root$/,
-  /^[AC] \/var\/lib\/systemd\b/,
-];
-const meaningful = (lines: string[]) => lines.filter((line) => !NOISE.some((pattern) => pattern.test(line)));
+// lynis and the PAM tests leave files in /tmp; everything else that changes by itself is
+// already ignored by meaningfulDiff.
+const meaningful = (lines: string[]) => meaningfulDiff(lines, [/^[AC] \/tmp\b/]);
 
-function run(command: string): Promise<{ exitCode: number; output: string }> {
-  return hostRun(fleet, host, command);
-}
-
-async function ok(command: string): Promise<string> {
-  const result = await run(command);
-  expect(result.exitCode, `${command}\n${result.output}`).toBe(0);
-  return result.output;
-}
+const ok = (command: string) => mustRun(fleet(), host, command);
 
 function harden(extra: { check?: boolean; params?: Record<string, unknown> } = {}): Promise<RunOutcome> {
   const role = extra.params ? { ...ROLE, params: extra.params } : ROLE;
-  return runTasks(fleet, [], { roles: [role], check: extra.check ?? false, diff: true });
+  return runTasks(fleet(), [], { roles: [role], check: extra.check ?? false, diff: true });
 }
 
 /** Hardening index of a lynis audit run inside the host (lynis installed there first). */
 async function lynisIndex(): Promise<number> {
   await ok('lynis audit system --quick --no-colors > /var/tmp/lynis.out 2>&1 || true');
   const report = await ok('cat /var/log/lynis-report.dat');
-  if (process.env.I2_LYNIS_DUMP)
-    await ok(`cat /var/log/lynis.log > /dev/null`).then(async () => {
-      const log = await ok('cat /var/log/lynis.log');
-      (await import('node:fs')).writeFileSync(`/tmp/i2-lynis-${Date.now()}.log`, log);
-    });
   const match = /^hardening_index=(\d+)$/m.exec(report);
   expect(match, report.slice(-2000)).not.toBeNull();
   return Number(match![1]);
@@ -79,27 +59,21 @@ function localRun(file: string, args: string[]): Promise<{ code: number; stdout:
   );
 }
 
-/** ssh-audit on this machine: Debian's package, installed when missing (CI runs as root). */
+/** ssh-audit on this machine: installed by the global setup (test/support/ensure-test-tools.sh). */
 async function ensureSshAudit(): Promise<void> {
-  if ((await localRun('sh', ['-c', 'command -v ssh-audit'])).code === 0) return;
-  const install = await localRun('sh', [
-    '-c',
-    'DEBIAN_FRONTEND=noninteractive apt-get install -y ssh-audit || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ssh-audit; }',
-  ]);
-  expect(install.code, 'ssh-audit is missing and `apt-get install ssh-audit` failed').toBe(0);
+  const found = await localRun('sh', ['-c', 'command -v ssh-audit']);
+  expect(found.code, 'ssh-audit is missing: run test/support/ensure-test-tools.sh').toBe(0);
 }
 
 function changedTasks(outcome: RunOutcome): string[] {
   return outcome.results.filter((r) => r.status === 'changed').map((r) => r.task);
 }
 
-beforeAll(async () => {
-  fleet = await startModuleFleet({ hosts: 1, systemd: true });
-  host = fleet.hosts[0]!;
-}, 120_000);
+beforeAll(() => {
+  host = fleet().hosts[0]!;
+});
 
 afterAll(async () => {
-  await fleet?.stop();
   if (lynis.before !== undefined) {
     console.log(`[hardening] lynis hardening index: before ${lynis.before}, after ${lynis.after ?? '?'}`);
   }
@@ -257,21 +231,21 @@ describe('role hardening on a systemd host', () => {
         child.on('close', (code) => resolve(code ?? 1));
         child.stdin.end(`${password}\n`);
       });
-    expect(await login(fleet.password)).toBe(0);
+    expect(await login(fleet().password)).toBe(0);
     for (let i = 0; i < 5; i++) expect(await login('wrong-password')).not.toBe(0);
-    expect(await login(fleet.password), 'locked after 5 failures').not.toBe(0);
+    expect(await login(fleet().password), 'locked after 5 failures').not.toBe(0);
     expect(await ok('faillock --user pwuser')).toMatch(/pwuser:[\s\S]*V\n/);
     await ok('faillock --user pwuser --reset');
-    expect(await login(fleet.password)).toBe(0);
+    expect(await login(fleet().password)).toBe(0);
   }, 120_000);
 
   it('Bosun still connects through the bastion, also once the password of its user expired', async () => {
     const probe = [{ name: 'who', command: 'id -un', changed_when: false }];
-    const plain = await runTasks(fleet, probe, { become: false });
+    const plain = await runTasks(fleet(), probe, { become: false });
     expect(plain.exitCode, plain.output).toBe(0);
     await ok('chage -d 0 bosun');
     try {
-      const expired = await runTasks(fleet, probe, { become: false });
+      const expired = await runTasks(fleet(), probe, { become: false });
       expect(expired.exitCode, expired.output).toBe(0);
       const who = expired.results.find((r) => r.task === 'who');
       expect(who?.status).toBe('ok');

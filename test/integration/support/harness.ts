@@ -8,13 +8,13 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'vitest';
 import type { CliIO } from '../../../src/cli/io.js';
 import { main } from '../../../src/cli/main.js';
 import type { HostRecap, HostResultEvent, RunEvent } from '../../../src/engine/events.js';
-import { type Fleet, type FleetNode, startFleet } from '../../../src/lab/fleet.js';
+import type { Fleet, FleetNode } from '../../../src/lab/fleet.js';
 import { stringify } from '../../../src/vendor/yaml.js';
 
 export type { Fleet, FleetNode };
@@ -51,11 +51,6 @@ export interface RunOutcome {
   events: RunEvent[];
   /** Everything the CLI wrote: JSON event lines on stdout, then stderr. */
   output: string;
-}
-
-/** A fleet for one test file; stop it in afterAll. */
-export function startModuleFleet(options: { hosts?: number; systemd?: boolean } = {}): Promise<Fleet> {
-  return startFleet({ hosts: options.hosts ?? 1, systemd: options.systemd ?? false });
 }
 
 /** Run `tasks` as one play on the fleet with `bosun run --json` and collect the events. */
@@ -171,18 +166,97 @@ export function total(outcome: RunOutcome, field: keyof HostRecap): number {
   return Object.values(outcome.recap).reduce((sum, recap) => sum + recap[field], 0);
 }
 
-// Paths that change on their own while a container runs (logins, sudo timestamps, logs).
+// Paths that change on their own while a container runs (logins, sudo timestamps, logs, and
+// systemd's own state on systemd hosts).
 const NOISE = [
-  /^C \/run\b/,
-  /^[AC] \/run\//,
-  /^C \/var\/log\b/,
+  /^[AC] \/run\b/,
+  /^C \/var\/log$/,
   /^[AC] \/var\/log\//,
   /^C \/tmp$/,
   /^C \/root$/,
+  /^[AC] \/var\/lib\/systemd\b/,
 ];
 
-function meaningful(lines: string[]): string[] {
-  return lines.filter((line) => !NOISE.some((pattern) => pattern.test(line)));
+/** `docker diff` lines without what a running container changes by itself (plus `extra`). */
+export function meaningfulDiff(lines: string[], extra: RegExp[] = []): string[] {
+  return lines.filter((line) => ![...NOISE, ...extra].some((pattern) => pattern.test(line)));
+}
+
+/** Status of each task result (loop items aside), keyed by host, task and where it is written. */
+export function statuses(outcome: RunOutcome): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const result of outcome.results) {
+    if (result.item !== undefined) continue;
+    map.set(`${result.host} | ${result.task} | ${basename(result.taskId)}`, result.status);
+  }
+  return map;
+}
+
+/** Keys (as `statuses`) of the results that changed. */
+export function changedTasks(outcome: RunOutcome): string[] {
+  return [...statuses(outcome)].filter(([, status]) => status === 'changed').map(([key]) => key);
+}
+
+export interface FourStepOptions {
+  /** Check mode must predict exactly as many changes as the real run makes (default true). */
+  exact?: boolean;
+  /** Expected number of changed results in the first run (default: at least 1). */
+  changes?: number;
+  /** More docker diff lines to ignore on these hosts. */
+  noise?: RegExp[];
+}
+
+/**
+ * The four steps every module and role passes on hosts that have not been converged yet:
+ * 1. check mode predicts changes, fails nothing, and `docker diff` shows nothing new after it;
+ * 2. the real run converges: every task check mode said would change does, and a task that
+ *    changes was predicted to (or skipped by check mode, which cannot look at it: a command, a
+ *    unit whose package is only about to be installed); with `exact`, the counts are equal;
+ * 3. a second run reports changed=0;
+ * 4. `verify` checks the result on each host.
+ */
+export async function expectFourSteps(
+  nodes: FleetNode[],
+  run: (mode: { check: boolean }) => Promise<RunOutcome>,
+  verify: (node: FleetNode) => Promise<void>,
+  options: FourStepOptions = {},
+): Promise<{ check: RunOutcome; converge: RunOutcome; again: RunOutcome }> {
+  const noise = options.noise ?? [];
+  const before = await Promise.all(nodes.map(dockerDiff));
+  const check = await run({ check: true });
+  expect(check.exitCode, `check run failed:\n${check.output}`).toBe(0);
+  const after = await Promise.all(nodes.map(dockerDiff));
+  nodes.forEach((_, i) => {
+    expect(meaningfulDiff(after[i]!, noise), 'check mode changed the container').toEqual(
+      meaningfulDiff(before[i]!, noise),
+    );
+  });
+  const predicted = total(check, 'changed');
+  if (options.changes !== undefined) expect(predicted).toBe(options.changes);
+  else expect(predicted, 'check mode predicted no change').toBeGreaterThan(0);
+
+  const converge = await run({ check: false });
+  expect(converge.exitCode, `converge failed:\n${converge.output}`).toBe(0);
+  const predictedStatus = statuses(check);
+  const converged = statuses(converge);
+  for (const task of changedTasks(check)) {
+    expect(converged.get(task), `check mode said "${task}" would change`).toBe('changed');
+  }
+  for (const task of changedTasks(converge)) {
+    expect(['changed', 'skipped', undefined], `"${task}" changed but check mode said ok`).toContain(
+      predictedStatus.get(task),
+    );
+  }
+  if (options.exact ?? true) {
+    expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(predicted);
+  }
+
+  const again = await run({ check: false });
+  expect(again.exitCode, `second run failed:\n${again.output}`).toBe(0);
+  expect(total(again, 'changed'), `second run changed something:\n${again.output}`).toBe(0);
+
+  for (const node of nodes) await verify(node);
+  return { check, converge, again };
 }
 
 export interface ProtocolOptions extends RunTasksOptions {
@@ -190,14 +264,8 @@ export interface ProtocolOptions extends RunTasksOptions {
   changes?: number;
 }
 
-/**
- * The four steps on hosts that have not been converged yet:
- * 1. check mode predicts changes and `docker diff` shows nothing new afterwards;
- * 2. a real run converges with the same number of changes check mode predicted;
- * 3. a second run reports changed=0;
- * 4. `verify` checks the result on each host.
- */
-export async function expectProtocol(
+/** The four steps (see expectFourSteps) for a list of tasks run as one play on the fleet. */
+export function expectProtocol(
   fleet: Fleet,
   tasks: object[],
   verify: (node: FleetNode) => Promise<void>,
@@ -205,25 +273,10 @@ export async function expectProtocol(
 ): Promise<{ check: RunOutcome; converge: RunOutcome; again: RunOutcome }> {
   const names = options.hosts ?? fleet.hosts.map((node) => node.name);
   const nodes = fleet.hosts.filter((node) => names.includes(node.name));
-  const before = await Promise.all(nodes.map(dockerDiff));
-  const check = await runTasks(fleet, tasks, { ...options, check: true, diff: true });
-  expect(check.exitCode, `check run failed:\n${check.output}`).toBe(0);
-  const after = await Promise.all(nodes.map(dockerDiff));
-  nodes.forEach((_, i) => {
-    expect(meaningful(after[i]!), 'check mode changed the container').toEqual(meaningful(before[i]!));
-  });
-  const predicted = total(check, 'changed');
-  if (options.changes !== undefined) expect(predicted).toBe(options.changes * nodes.length);
-  else expect(predicted, 'check mode predicted no change').toBeGreaterThan(0);
-
-  const converge = await runTasks(fleet, tasks, { ...options, check: false });
-  expect(converge.exitCode, `converge failed:\n${converge.output}`).toBe(0);
-  expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(predicted);
-
-  const again = await runTasks(fleet, tasks, { ...options, check: false });
-  expect(again.exitCode, `second run failed:\n${again.output}`).toBe(0);
-  expect(total(again, 'changed'), `second run changed something:\n${again.output}`).toBe(0);
-
-  for (const node of nodes) await verify(node);
-  return { check, converge, again };
+  return expectFourSteps(
+    nodes,
+    ({ check }) => runTasks(fleet, tasks, { ...options, check, diff: check }),
+    verify,
+    options.changes === undefined ? {} : { changes: options.changes * nodes.length },
+  );
 }
