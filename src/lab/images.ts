@@ -41,18 +41,32 @@ function imageScript(name: string): string {
   return path;
 }
 
-function runScript(script: string, failure: 'BOSUN_LAB' | 'BOSUN_DOCKER' = 'BOSUN_LAB'): Promise<string> {
+interface ScriptFailure {
+  code: 'BOSUN_LAB' | 'BOSUN_DOCKER';
+  /** What the failure means to the user; the script's own message precedes it on stderr. */
+  meaning?: string;
+}
+
+function runScript(script: string, failure: ScriptFailure = { code: 'BOSUN_LAB' }): Promise<string> {
   return new Promise((resolve, reject) => {
     // stderr is inherited: the scripts report progress there (installing docker, building).
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.once('error', (error) =>
-      reject(new BosunError(failure, `cannot run ${script}: ${error.message}`, { cause: error })),
+      reject(new BosunError(failure.code, `cannot run ${script}: ${error.message}`, { cause: error })),
     );
     child.once('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new BosunError(failure, `${script} failed with exit code ${code}; see the messages above`));
+      else {
+        const meaning = failure.meaning ? `${failure.meaning}: ` : '';
+        reject(
+          new BosunError(
+            failure.code,
+            `${meaning}${script} failed with exit code ${code}; see the messages above`,
+          ),
+        );
+      }
     });
   });
 }
@@ -78,7 +92,10 @@ function once<T>(run: () => Promise<T>): () => Promise<T> {
  * running gets it started instead of a "cannot list Docker objects" error.
  */
 export const ensureEngine: () => Promise<void> = once(async () => {
-  await runScript(imageScript('ensure-docker.sh'), 'BOSUN_DOCKER');
+  await runScript(imageScript('ensure-docker.sh'), {
+    code: 'BOSUN_DOCKER',
+    meaning: 'no Docker engine to use',
+  });
 });
 
 const buildImages = once(async () => {

@@ -38,7 +38,8 @@ if grep -qi 'permission denied' <<<"$probe"; then
 fi
 if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != unix:///var/run/docker.sock ]; then
   # A dockerd started here would not listen there.
-  echo "bosun: the Docker engine at DOCKER_HOST=$DOCKER_HOST does not answer: $(tail -n 1 <<<"$probe")" >&2
+  reason=$(grep -m 1 -i 'cannot connect\|error' <<<"$probe" | sed 's/^ERROR: //' || true)
+  echo "bosun: the Docker engine at DOCKER_HOST=$DOCKER_HOST does not answer: ${reason:-no answer}" >&2
   exit 1
 fi
 if ! $root; then

@@ -21,7 +21,7 @@ import { imagesDir } from '../../../src/lab/images.js';
 // dockerd, so what it would install or start is recorded instead of done. The fake apt-get
 // "installs" a package by creating the fakes that package would bring.
 
-const REAL_TOOLS = ['grep', 'tail', 'setsid', 'nohup', 'sleep', 'touch', 'cat', 'cp'];
+const REAL_TOOLS = ['grep', 'sed', 'tail', 'setsid', 'nohup', 'sleep', 'touch', 'cat', 'cp'];
 const bash = which('bash');
 
 function which(tool: string): string {
