@@ -73,7 +73,8 @@ export function argOrigins(task: TaskModel, args: Record<string, unknown>): Map<
   return new Map(Object.keys(args).map((name) => [name, argPath(task, name)]));
 }
 
-function valueAt(data: unknown, path: KeyPath): unknown {
+/** The value at a key path of a loaded document (undefined when the path leaves it). */
+export function valueAt(data: unknown, path: KeyPath): unknown {
   let node = data;
   for (const segment of path) {
     if (node === null || typeof node !== 'object') return undefined;
