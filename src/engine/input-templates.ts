@@ -21,7 +21,7 @@ import { describeValue } from '../model/yaml-source.js';
 import { isText } from '../modules/file-write.js';
 import { getModule } from '../modules/registry.js';
 import { childLocation, locate, type RenderLocation } from '../vars/location.js';
-import type { VarScope } from '../vars/scope.js';
+import type { VarDefinition, VarScope } from '../vars/scope.js';
 import {
   evaluateCondition,
   inspectCondition,
@@ -64,6 +64,8 @@ interface TaskTemplates {
   conditions: Condition[];
   /** Rendered whenever the task runs on a host. */
   always: TemplateInspection[];
+  /** Every name the task's templates look at. */
+  names: Set<string>;
 }
 
 export interface TemplateCheckInput {
@@ -86,14 +88,21 @@ export function checkTemplates(input: TemplateCheckInput): void {
   });
   const runTime = runTimeNames(input.playbook);
   for (const [index, { hosts }] of input.plays.entries()) {
+    const passed = new Map<TaskTemplates, unknown[][]>();
     for (const host of hosts) {
-      const base = input.scopeOf(index, host);
+      const scopes = new TaskScopes(input.scopeOf(index, host));
       for (const templates of parsed[index]!) {
         const { entry } = templates;
         if (entry.task.module === 'meta') continue;
         if (!entry.handler && !tagsAllow(entry.task.tags, input.tags)) continue;
+        const scope = scopes.of(entry);
+        // Hosts mostly share their values: a task that saw the same ones on a host already passes.
+        const seen = valuesSeen(templates, scope);
+        const before = passed.get(templates) ?? [];
+        if (before.some((values) => sameValues(values, seen))) continue;
         try {
-          checkOnHost(templates, taskScope(base, entry, NO_FACTS), runTime);
+          checkOnHost(templates, scope, runTime);
+          passed.set(templates, [...before, seen]);
         } catch (error) {
           // Variables differ between hosts: when the play has several, say which one lacks it.
           if (hosts.length < 2 || !isBosunError(error)) throw error;
@@ -106,6 +115,70 @@ export function checkTemplates(input: TemplateCheckInput): void {
       }
     }
   }
+}
+
+/** Task scopes of one host: tasks without vars of their own share one per role. */
+class TaskScopes {
+  private readonly byRole = new Map<unknown, VarScope>();
+
+  constructor(private readonly base: VarScope) {}
+
+  of(entry: TaskEntry): VarScope {
+    if (entry.task.vars) return taskScope(this.base, entry, NO_FACTS);
+    const key = entry.roleUse ?? this;
+    let scope = this.byRole.get(key);
+    if (!scope) {
+      scope = taskScope(this.base, entry, NO_FACTS);
+      this.byRole.set(key, scope);
+    }
+    return scope;
+  }
+}
+
+/**
+ * The values a task's templates can reach on a host: each name they look at, and the names
+ * the values of those look at, with the value each has (or undefined).
+ */
+function valuesSeen(templates: TaskTemplates, scope: VarScope): unknown[] {
+  const out: unknown[] = [];
+  const seen = new Set<string>();
+  const visit = (names: Iterable<string>) => {
+    for (const name of names) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const definition = scope.definition(name);
+      out.push(name, definition?.value);
+      if (definition) visit(referencedBy(definition));
+    }
+  };
+  visit(templates.names);
+  return out;
+}
+
+const referencedByText = new Map<string, Set<string>>();
+const referencedByObject = new WeakMap<object, Set<string>>();
+const NOTHING: ReadonlySet<string> = new Set();
+
+/** Names a variable's value looks at when it is rendered (none for data), by value. */
+function referencedBy(definition: VarDefinition): ReadonlySet<string> {
+  const { value } = definition;
+  if (!definition.templated || value === null || !['string', 'object'].includes(typeof value)) return NOTHING;
+  const cached =
+    typeof value === 'string' ? referencedByText.get(value) : referencedByObject.get(value as object);
+  if (cached) return cached;
+  let names = new Set<string>();
+  try {
+    if (isTemplatedDefinition(definition)) names = inspectValue(value, definition.at).referenced;
+  } catch {
+    // A broken value is reported by the check itself, if the task needs it.
+  }
+  if (typeof value === 'string') referencedByText.set(value, names);
+  else referencedByObject.set(value as object, names);
+  return names;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 /** Values of the play that tasks render when they use them. */
@@ -169,9 +242,10 @@ function taskTemplates(
   };
   if (ref?.when !== undefined) listed(ref.when, { source: ref.source, path: [...ref.path, 'when'] });
   if (task.when !== undefined) listed(task.when, at('when'));
-  const templates: TaskTemplates = { entry, conditions, always };
-  if (task.loop !== undefined) templates.loop = inspectValue(task.loop, at('loop'));
-  return templates;
+  const loop = task.loop === undefined ? undefined : inspectValue(task.loop, at('loop'));
+  const inspections = [...(loop ? [loop] : []), ...conditions.map((c) => c.inspection), ...always];
+  const names = new Set(inspections.flatMap((inspection) => [...inspection.referenced]));
+  return { entry, conditions, always, names, ...(loop ? { loop } : {}) };
 }
 
 function templateFileInspection(file: { path: string; shown: string }): TemplateInspection | undefined {

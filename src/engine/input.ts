@@ -153,37 +153,52 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     check,
     diff,
   };
-  checkRoleValues(input);
+  const scopeOf = hostScopes(input);
+  checkRoleValues(input, scopeOf);
   checkTemplates({
     playbook,
     plays,
-    scopeOf: (index, host) => hostScope(input, plays[index]!, host),
+    scopeOf: (index, host) => scopeOf(plays[index]!, host),
     templateFile: (entry) => controllerTemplate(entry, playbook.dir, cwd),
     tags: options.tags ?? ALL_TAGS,
   });
   return input;
 }
 
-/** A host's variables for a play before any task, as the run starts with them. */
-function hostScope(input: RunInput, prepared: PreparedPlay, host: string): VarScope {
-  const { play, hosts, varsFiles } = prepared;
-  return playScope({
-    inventory: input.inventory,
-    host,
-    play,
-    extraVars: input.extraVars,
-    varsFiles: varsFiles.get(host) ?? [],
-    magic: magicVars({
+type HostScopes = (prepared: PreparedPlay, host: string) => VarScope;
+
+/** A host's variables for a play before any task, as the run starts with them; each built once. */
+function hostScopes(input: RunInput): HostScopes {
+  const built = new Map<PreparedPlay, Map<string, VarScope>>();
+  return (prepared, host) => {
+    let byHost = built.get(prepared);
+    if (!byHost) {
+      byHost = new Map();
+      built.set(prepared, byHost);
+    }
+    let scope = byHost.get(host);
+    if (scope) return scope;
+    const { play, hosts, varsFiles } = prepared;
+    scope = playScope({
       inventory: input.inventory,
       host,
-      playbookDir: input.playbook.dir,
-      check: input.check,
-      diff: input.diff,
-      playHosts: hosts,
-      batchHosts: hosts,
-      facts: new FactStore(),
-    }),
-  });
+      play,
+      extraVars: input.extraVars,
+      varsFiles: varsFiles.get(host) ?? [],
+      magic: magicVars({
+        inventory: input.inventory,
+        host,
+        playbookDir: input.playbook.dir,
+        check: input.check,
+        diff: input.diff,
+        playHosts: hosts,
+        batchHosts: hosts,
+        facts: new FactStore(),
+      }),
+    });
+    byHost.set(host, scope);
+    return scope;
+  };
 }
 
 /**
@@ -192,14 +207,14 @@ function hostScope(input: RunInput, prepared: PreparedPlay, host: string): VarSc
  * rules against the values every host will see, so a bad vars file stops the run before any
  * host is touched, with the file and key path of the offending value.
  */
-function checkRoleValues(input: RunInput): void {
+function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
   for (const prepared of input.plays) {
     const { play, hosts } = prepared;
     for (const { ref, role } of play.roles) {
       if (!role.schema) continue;
       const names = Object.keys((role.schema as TObject).properties ?? {});
       for (const host of hosts) {
-        const scope = hostScope(input, prepared, host).withLayers([
+        const scope = scopeOf(prepared, host).withLayers([
           { layer: 'role defaults', source: `role ${role.name} defaults`, values: role.defaults },
           mappingLayer('role params', ref.source, [...ref.path, 'params'], ref.params),
         ]);

@@ -4,10 +4,12 @@
  * and variables that exist only at run time, or that a task
  * renders only on a condition the load cannot decide, pass.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { isBosunError } from '../../../src/errors.js';
 
@@ -69,5 +71,44 @@ describe('variables the load cannot refuse', () => {
     await expect(
       loadRunInput({ ...base, extraVars: ['deploy_tag=v1', 'only_with_tag=x'], tags }),
     ).resolves.toBeDefined();
+  });
+});
+
+describe('what only the run can see', () => {
+  it('a lineinfile line that a registered value gives two lines fails that task, and nothing is written', async () => {
+    const target = join(scratch, 'hosts.txt');
+    const inventory = join(scratch, 'local.yml');
+    writeFileSync(inventory, 'all:\n  hosts:\n    here: { bosun_connection: local }\n');
+    const playbook = join(scratch, 'two-lines.yml');
+    writeFileSync(
+      playbook,
+      [
+        '- hosts: all',
+        '  tasks:',
+        '    - name: two lines, known only at run time',
+        "      command: printf 'a\\nb'",
+        '      register: two',
+        '      changed_when: false',
+        '    - name: one line in a file',
+        '      lineinfile:',
+        `        path: ${target}`,
+        '        line: "{{ two.stdout }}"',
+        '        create: true',
+        '',
+      ].join('\n'),
+    );
+    let stdout = '';
+    const code = await main(['run', playbook, '-i', inventory], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      stdin: Readable.from([]),
+      env: {},
+      cwd: scratch,
+    });
+    expect(code).toBe(2);
+    expect(stdout).toContain(
+      `failed: [here] => ${playbook}:10:15: [0].tasks[1].lineinfile.line: line holds a line break: lineinfile compares it with each line of the file, so it never finds it and adds it again on every run; to manage several lines, use blockinfile`,
+    );
+    expect(existsSync(target)).toBe(false);
   });
 });
