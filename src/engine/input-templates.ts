@@ -17,10 +17,9 @@
 import { readFileSync } from 'node:fs';
 import { BosunError, isBosunError } from '../errors.js';
 import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-types.js';
-import { describeValue } from '../model/yaml-source.js';
 import { isText } from '../modules/file-write.js';
 import { getModule } from '../modules/registry.js';
-import { childLocation, locate, type RenderLocation } from '../vars/location.js';
+import { childLocation, type RenderLocation } from '../vars/location.js';
 import type { VarDefinition, VarScope } from '../vars/scope.js';
 import {
   evaluateCondition,
@@ -31,12 +30,11 @@ import {
   isTemplatedDefinition,
   type NeededVariable,
   neededByError,
-  renderValue,
   type TemplateInspection,
   undefinedVariableError,
 } from '../vars/template.js';
 import { taskScope } from './host-scope.js';
-import { allEntries, argPath, type TaskEntry, valueAt } from './play-plan.js';
+import { allEntries, argPath, loopItems, type TaskEntry, valueAt } from './play-plan.js';
 import { type TagSelection, tagsAllow } from './tags.js';
 
 /** Bosun's variables whose value at run time is not the one the load sees. */
@@ -277,16 +275,7 @@ function checkOnHost(templates: TaskTemplates, scope: VarScope, runTime: Readonl
     check.require(templates.loop);
     // Items known only at run time may be none: what the task renders per item is left to the run.
     if (!check.decidable(templates.loop)) return;
-    const where: RenderLocation = { source: task.source, path: [...task.path, 'loop'] };
-    const items = renderValue(task.loop, scope, where);
-    if (!Array.isArray(items)) {
-      throw new BosunError(
-        'BOSUN_INPUT',
-        `${locate(where).prefix}loop must give a list, got ${describeValue(items)}`,
-        { details: locate(where).details },
-      );
-    }
-    contexts = items.map((item) =>
+    contexts = loopItems(task, scope).map((item) =>
       scope.with('loop', 'loop', { [task.loopVar]: item, ansible_loop_var: task.loopVar }),
     );
   }

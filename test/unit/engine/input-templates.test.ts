@@ -7,11 +7,10 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { isBosunError } from '../../../src/errors.js';
+import { bosunInProcess } from '../../support/in-process-cli.js';
 
 const fixtures = resolve('test/fixtures/engine/templates');
 const scratch = mkdtempSync(join(tmpdir(), 'bosun-templates-'));
@@ -97,14 +96,7 @@ describe('what only the run can see', () => {
         '',
       ].join('\n'),
     );
-    let stdout = '';
-    const code = await main(['run', playbook, '-i', inventory], {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: () => true },
-      stdin: Readable.from([]),
-      env: {},
-      cwd: scratch,
-    });
+    const { code, stdout } = await bosunInProcess(['run', playbook, '-i', inventory], { cwd: scratch });
     expect(code).toBe(2);
     expect(stdout).toContain(
       `failed: [here] => ${playbook}:10:15: [0].tasks[1].lineinfile.line: line holds a line break: lineinfile compares it with each line of the file, so it never finds it and adds it again on every run; to manage several lines, use blockinfile`,

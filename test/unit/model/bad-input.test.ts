@@ -9,10 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/io.js';
-import { main } from '../../../src/cli/main.js';
+import { bosunInProcess } from '../../support/in-process-cli.js';
 
 const CORPUS = resolve('test/fixtures/bad-input');
 // Roles the cases share sit in test/fixtures/roles, which bad-input/roles links to: every
@@ -58,20 +56,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function bosun(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([]),
-    env: {},
-    cwd,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
 /** `bosun run playbook.yml` with the trap, the case's inventory.yml and the arguments in its args file. */
 function runArgs(dir: string): string[] {
   const files = readdirSync(dir);
@@ -97,7 +81,7 @@ describe('bad input corpus', () => {
     const dir = join(CORPUS, name);
     const expected = readFileSync(join(dir, 'expected.txt'), 'utf8').replace(/\n$/, '');
     const before = connections;
-    const result = await bosun(runArgs(dir), dir);
+    const result = await bosunInProcess(runArgs(dir), { cwd: dir });
     expect(result.stderr).toBe(`bosun: error[BOSUN_INPUT]: ${expected}\n`);
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
@@ -107,7 +91,9 @@ describe('bad input corpus', () => {
   it('the trap counts connections: a valid playbook reaches it', async () => {
     const dir = resolve('test/fixtures/engine/templates');
     const before = connections;
-    const result = await bosun(['run', 'valid.yml', '-i', trap, '--connect-timeout', '5'], dir);
+    const result = await bosunInProcess(['run', 'valid.yml', '-i', trap, '--connect-timeout', '5'], {
+      cwd: dir,
+    });
     expect(result.code).toBe(3);
     expect(connections - before).toBeGreaterThan(0);
   });
