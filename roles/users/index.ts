@@ -17,8 +17,9 @@ const Account = Type.Object(
   {
     name: Type.String({
       minLength: 1,
-      pattern: '^[^:\\r\\n]*$',
-      errorMessage: 'must not contain ":" or line breaks',
+      // useradd refuses control characters (a tab too) in /etc/passwd fields.
+      pattern: '^[^:\\x00-\\x1f\\x7f]*$',
+      errorMessage: 'must not contain ":", line breaks, tabs or other control characters',
       description: 'Full name (the GECOS comment).',
     }),
     uid: Type.Integer({
@@ -46,7 +47,7 @@ const Account = Type.Object(
     ),
     shell: Type.Optional(
       Type.String({
-        pattern: '^/[^\\s:]*$',
+        pattern: '^/[^\\s:\\x00-\\x1f\\x7f]*$',
         errorMessage: 'must be an absolute path',
         default: '/bin/bash',
         description: 'Login shell.',
@@ -54,7 +55,7 @@ const Account = Type.Object(
     ),
     home: Type.Optional(
       Type.String({
-        pattern: '^/[^\\s:]*$',
+        pattern: '^/[^\\s:\\x00-\\x1f\\x7f]*$',
         errorMessage: 'must be an absolute path',
         description: 'Home folder; default /home/<login>.',
       }),

@@ -98,6 +98,7 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     { ...options, askBecomePass: !listing && options.askBecomePass },
     io,
   );
+  const tags = { only: parseTagList(options.tags), skip: parseTagList(options.skipTags) };
   const input = await loadRunInput({
     playbook,
     inventory: options.inventory,
@@ -107,9 +108,9 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     connection,
     check: options.check ?? false,
     diff: options.diff ?? false,
+    tags,
   });
   for (const warning of input.warnings) warn(io, warning);
-  const tags = { only: parseTagList(options.tags), skip: parseTagList(options.skipTags) };
 
   if (listing) {
     io.stdout.write(

@@ -2,8 +2,9 @@
  * Everything a run needs, loaded and checked before any host is touched: the inventory, the
  * playbook (its roles, role params and tasks, by D's loader), the -e variables, every play's
  * vars files (templated names rendered per host), the hosts of each play (with --limit), the
- * connection settings of every host, the targets of literal `delegate_to`, and the controller
- * files of `copy: src`. Any problem is a BOSUN_INPUT / BOSUN_INVENTORY error: exit code 4.
+ * connection settings of every host, the targets of literal `delegate_to`, the controller
+ * files of `copy: src`, and every template the tasks render (input-templates.ts). Any problem is
+ * a BOSUN_INPUT / BOSUN_INVENTORY error: exit code 4.
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -21,11 +22,13 @@ import { issueError } from '../model/validate.js';
 import { templateCandidates } from '../modules/template.js';
 import { type ExtraVars, parseExtraVars } from '../vars/extra-vars.js';
 import { childLocation, locate, type RenderLocation } from '../vars/location.js';
-import { mappingLayer, type VarLayerInput } from '../vars/scope.js';
+import { mappingLayer, type VarLayerInput, type VarScope } from '../vars/scope.js';
 import { renderText, resolveVariable } from '../vars/template.js';
 import { loadVarsFile } from '../vars/vars-file.js';
 import { FactStore, magicVars, playScope } from './host-scope.js';
+import { checkTemplates } from './input-templates.js';
 import { allEntries, argPath, type TaskEntry } from './play-plan.js';
+import { ALL_TAGS, type TagSelection } from './tags.js';
 
 export interface RunInputOptions {
   playbook: string;
@@ -42,6 +45,8 @@ export interface RunInputOptions {
   connection?: ConnectionOverrides;
   check?: boolean;
   diff?: boolean;
+  /** --tags / --skip-tags: tasks left out are not checked for undefined variables. */
+  tags?: TagSelection;
 }
 
 export interface PreparedPlay {
@@ -148,8 +153,52 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     check,
     diff,
   };
-  checkRoleValues(input);
+  const scopeOf = hostScopes(input);
+  checkRoleValues(input, scopeOf);
+  checkTemplates({
+    playbook,
+    plays,
+    scopeOf: (index, host) => scopeOf(plays[index]!, host),
+    templateFile: (entry) => controllerTemplate(entry, playbook.dir, cwd),
+    tags: options.tags ?? ALL_TAGS,
+  });
   return input;
+}
+
+type HostScopes = (prepared: PreparedPlay, host: string) => VarScope;
+
+/** A host's variables for a play before any task, as the run starts with them; each built once. */
+function hostScopes(input: RunInput): HostScopes {
+  const built = new Map<PreparedPlay, Map<string, VarScope>>();
+  return (prepared, host) => {
+    let byHost = built.get(prepared);
+    if (!byHost) {
+      byHost = new Map();
+      built.set(prepared, byHost);
+    }
+    let scope = byHost.get(host);
+    if (scope) return scope;
+    const { play, hosts, varsFiles } = prepared;
+    scope = playScope({
+      inventory: input.inventory,
+      host,
+      play,
+      extraVars: input.extraVars,
+      varsFiles: varsFiles.get(host) ?? [],
+      magic: magicVars({
+        inventory: input.inventory,
+        host,
+        playbookDir: input.playbook.dir,
+        check: input.check,
+        diff: input.diff,
+        playHosts: hosts,
+        batchHosts: hosts,
+        facts: new FactStore(),
+      }),
+    });
+    byHost.set(host, scope);
+    return scope;
+  };
 }
 
 /**
@@ -158,29 +207,14 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
  * rules against the values every host will see, so a bad vars file stops the run before any
  * host is touched, with the file and key path of the offending value.
  */
-function checkRoleValues(input: RunInput): void {
-  for (const { play, hosts, varsFiles } of input.plays) {
+function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
+  for (const prepared of input.plays) {
+    const { play, hosts } = prepared;
     for (const { ref, role } of play.roles) {
       if (!role.schema) continue;
       const names = Object.keys((role.schema as TObject).properties ?? {});
       for (const host of hosts) {
-        const scope = playScope({
-          inventory: input.inventory,
-          host,
-          play,
-          extraVars: input.extraVars,
-          varsFiles: varsFiles.get(host) ?? [],
-          magic: magicVars({
-            inventory: input.inventory,
-            host,
-            playbookDir: input.playbook.dir,
-            check: input.check,
-            diff: input.diff,
-            playHosts: hosts,
-            batchHosts: hosts,
-            facts: new FactStore(),
-          }),
-        }).withLayers([
+        const scope = scopeOf(prepared, host).withLayers([
           { layer: 'role defaults', source: `role ${role.name} defaults`, values: role.defaults },
           mappingLayer('role params', ref.source, [...ref.path, 'params'], ref.params),
         ]);
@@ -297,19 +331,44 @@ function checkDelegation(task: TaskModel, inventory: Inventory, connect: (host: 
 /** A literal `src` of copy or template must name a file the controller has. */
 function checkLocalFiles(entry: TaskEntry, playbookDir: string): void {
   const { task } = entry;
-  if (task.module !== 'copy' && task.module !== 'template') return;
   const src = task.args.src;
-  if (typeof src !== 'string' || isTemplate(src)) return;
-  const names = task.module === 'template' ? templateCandidates(src) : [src];
-  const candidates = [...new Set(names.flatMap((name) => localFileCandidates(name, entry, playbookDir)))];
-  if (candidates.some((path) => existsSync(path) && statSync(path).isFile())) return;
+  const local = localSource(entry, playbookDir);
+  if (!local || local.found !== undefined) return;
   const what = task.module === 'template' ? 'template' : 'file';
   throw issueError(
     task.source,
     argPath(task, 'src'),
     'value',
-    `${what} "${src}" not found on the controller (looked for ${candidates.join(', ')})`,
+    `${what} "${src}" not found on the controller (looked for ${local.candidates.join(', ')})`,
   );
+}
+
+/**
+ * Where the controller file of a copy or template task with a literal `src` is looked for,
+ * in the order the run reads them, and the first that exists.
+ */
+function localSource(
+  entry: TaskEntry,
+  playbookDir: string,
+): { candidates: string[]; found: string | undefined } | undefined {
+  const { task } = entry;
+  if (task.module !== 'copy' && task.module !== 'template') return undefined;
+  const src = task.args.src;
+  if (typeof src !== 'string' || isTemplate(src)) return undefined;
+  const names = task.module === 'template' ? templateCandidates(src) : [src];
+  const candidates = [...new Set(names.flatMap((name) => localFileCandidates(name, entry, playbookDir)))];
+  return { candidates, found: candidates.find((path) => existsSync(path) && statSync(path).isFile()) };
+}
+
+/** The file a template task with a literal `src` renders, as found on the controller. */
+function controllerTemplate(
+  entry: TaskEntry,
+  playbookDir: string,
+  cwd: string,
+): { path: string; shown: string } | undefined {
+  if (entry.task.module !== 'template') return undefined;
+  const found = localSource(entry, playbookDir)?.found;
+  return found === undefined ? undefined : { path: found, shown: shown(found, cwd) };
 }
 
 /**

@@ -3,9 +3,13 @@
  * then post_tasks; handlers are flushed after each of these three sections. Each entry keeps the
  * role reference that brought it, for the role's defaults, params and `when`.
  */
+import { BosunError } from '../errors.js';
 import type { LoadedRole, PlayModel, RoleRef, TaskModel } from '../model/playbook-types.js';
-import type { KeyPath } from '../model/yaml-source.js';
+import { describeValue, type KeyPath } from '../model/yaml-source.js';
 import { getModule } from '../modules/registry.js';
+import { locate, type RenderLocation } from '../vars/location.js';
+import type { VarScope } from '../vars/scope.js';
+import { renderValue } from '../vars/template.js';
 
 export interface RoleUse {
   ref: RoleRef;
@@ -41,6 +45,20 @@ export function allEntries(play: PlayModel): TaskEntry[] {
   return [...playSections(play).flat(), ...handlerEntries(play)];
 }
 
+/** The items of a task's `loop` on a host; a value that is not a list is an error located at the loop. */
+export function loopItems(task: TaskModel, scope: VarScope): unknown[] {
+  const where: RenderLocation = { source: task.source, path: [...task.path, 'loop'] };
+  const items = renderValue(task.loop, scope, where);
+  if (!Array.isArray(items)) {
+    throw new BosunError(
+      'BOSUN_INPUT',
+      `${locate(where).prefix}loop must give a list, got ${describeValue(items)}`,
+      { details: locate(where).details },
+    );
+  }
+  return items;
+}
+
 /** The module key as written in the task (`copy`, `ansible.builtin.copy`), if the task is YAML. */
 export function moduleKeyOf(task: TaskModel): string | undefined {
   const node = valueAt(task.source.data, task.path);
@@ -73,7 +91,8 @@ export function argOrigins(task: TaskModel, args: Record<string, unknown>): Map<
   return new Map(Object.keys(args).map((name) => [name, argPath(task, name)]));
 }
 
-function valueAt(data: unknown, path: KeyPath): unknown {
+/** The value at a key path of a loaded document (undefined when the path leaves it). */
+export function valueAt(data: unknown, path: KeyPath): unknown {
   let node = data;
   for (const segment of path) {
     if (node === null || typeof node !== 'object') return undefined;

@@ -9,11 +9,11 @@ import { BosunError, isBosunError, messageOf } from '../errors.js';
 import type { HostConnection } from '../inventory/connection.js';
 import type { PlayModel } from '../model/playbook-types.js';
 import { checkModuleArgs, isTemplate } from '../model/task-args.js';
-import { describeValue, type KeyPath } from '../model/yaml-source.js';
+import type { KeyPath } from '../model/yaml-source.js';
 import { getModule } from '../modules/registry.js';
 import { type Diff, isFileDiff, type ModuleContext, type ModuleDefinition } from '../modules/types.js';
 import type { Transport } from '../transport/types.js';
-import { locate, type RenderLocation } from '../vars/location.js';
+import type { RenderLocation } from '../vars/location.js';
 import type { VarScope } from '../vars/scope.js';
 import {
   evaluateCondition,
@@ -28,7 +28,7 @@ import type { EventDiff, HostResultEvent, HostStatus, RunEvent } from './events.
 import { type FactStore, factSource, taskScope } from './host-scope.js';
 import { localFileCandidates } from './input.js';
 import { type ModuleRun, runModule } from './module-run.js';
-import { argOrigins, argPath, modulePath, type TaskEntry } from './play-plan.js';
+import { argOrigins, argPath, loopItems, modulePath, type TaskEntry } from './play-plan.js';
 
 /** Errors meaning "could not get onto the host", as opposed to "the task failed there". */
 const UNREACHABLE_CODES = new Set([
@@ -180,14 +180,7 @@ async function runLoop(
   emit: (e: HostResultEvent) => void,
 ): Promise<Attempt> {
   const { task } = entry;
-  const where: RenderLocation = { source: task.source, path: [...task.path, 'loop'] };
-  const items = renderValue(task.loop, scope, where);
-  if (!Array.isArray(items)) {
-    throw new BosunError(
-      'BOSUN_INPUT',
-      `${locate(where).prefix}loop must give a list, got ${describeValue(items)}`,
-    );
-  }
+  const items = loopItems(task, scope);
   if (items.length === 0) {
     return {
       status: 'skipped',

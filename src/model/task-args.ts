@@ -117,9 +117,10 @@ export function checkModuleArgs(
 ): void {
   const subject: ValueSubject = { noun: 'argument', owner: `module "${module.name}"` };
   checkValues(module.schema, args, subject, source, modulePath, origins);
-  // A rule about a templated value is checked once it is rendered, at run time.
+  // A rule about a templated value is checked once it is rendered, at run time, unless the
+  // problem is in the value's own text.
   const issues = (module.checkArgs?.(args) ?? []).filter(
-    (issue) => issue.key === undefined || !holdsTemplate(args[issue.key]),
+    (issue) => issue.key === undefined || issue.literal === true || !holdsTemplate(args[issue.key]),
   );
   const [issue] = issues;
   if (issue) {

@@ -13,7 +13,7 @@ export interface ModuleInfo {
   /** Argument receiving a bare string (`command: uptime` -> args[freeForm] = 'uptime'). */
   freeForm?: string;
   /** Cross-argument rules the schema cannot say (one of, exclusive...). */
-  checkArgs?(args: Record<string, unknown>): { key?: string; message: string }[];
+  checkArgs?(args: Record<string, unknown>): { key?: string; message: string; literal?: boolean }[];
 }
 
 export interface ModuleCatalog {

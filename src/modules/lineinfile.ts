@@ -12,6 +12,7 @@ import { moduleFailure } from './failure.js';
 import { backupSchema, checkValidateArg, validateSchema } from './file-write.js';
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { expandTemplate, pythonRegExp } from './python-regex.js';
+import { isTemplated } from './templated.js';
 import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
@@ -102,12 +103,41 @@ export function checkLineinfileArgs(args: LineinfileArgs): ArgIssue[] {
   } else if (args.line === undefined && args.regexp === undefined && args.search_string === undefined) {
     issues.push({ message: 'state: absent needs one of line, regexp or search_string' });
   }
+  const broken = lineBreakIssue(args.line, args.state === 'absent');
+  if (broken) issues.push(broken);
   issues.push(...checkRegexArg('regexp', args.regexp));
   if (args.insertafter !== 'EOF' && args.insertafter !== 'BOF') {
     issues.push(...checkRegexArg('insertafter', args.insertafter));
   }
   if (args.insertbefore !== 'BOF') issues.push(...checkRegexArg('insertbefore', args.insertbefore));
   return [...issues, ...checkValidateArg(args.validate), ...checkAttributeArgs(args)];
+}
+
+/**
+ * A `line` holding a line break is never found among the file's lines (they are compared one by
+ * one), so present adds it again on every run and absent removes nothing. The break is looked
+ * for outside `{{ }}` before rendering (it is there whatever the templates give) and in the
+ * whole rendered value at run time.
+ */
+function lineBreakIssue(line: string | undefined, absent: boolean): ArgIssue | undefined {
+  if (typeof line !== 'string') return undefined;
+  const literal = isTemplated(line);
+  const text = literal ? line.replace(/\{\{[\s\S]*?\}\}/g, '') : line;
+  // A carriage return inside the line is kept and matched; at its end it is cut off when lines are compared.
+  if (!/\n|\r$/.test(text)) return undefined;
+  const effect = absent
+    ? 'never finds it and removes nothing'
+    : 'never finds it and adds it again on every run';
+  const scalar = /^[^\n]*\n$/.test(text)
+    ? ' (a YAML block scalar "|" ends with one: write "|-", or a quoted string)'
+    : '';
+  return {
+    key: 'line',
+    literal,
+    message:
+      `line holds a line break${scalar}: lineinfile compares it with each line of the file, so it ${effect}; ` +
+      'to manage several lines, use blockinfile',
+  };
 }
 
 /** Lines with their endings, as Python's readlines splits them (only at \n). */

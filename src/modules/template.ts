@@ -45,7 +45,8 @@ export const TemplateArgs = Type.Object(
     newline_sequence: Type.Optional(
       Type.Union([Type.Literal('\n'), Type.Literal('\r\n'), Type.Literal('\r')], {
         default: '\n',
-        description: 'Line breaks of the rendered file: every \\n, \\r\\n or \\r becomes this.',
+        description:
+          "Line breaks of the template: every \\n, \\r\\n or \\r of the template file becomes this. Values are written as they are (a variable's \\r\\n stays \\r\\n).",
       }),
     ),
   },
@@ -103,10 +104,11 @@ export const templateModule: ModuleDefinition<TemplateArgs, PathState> = {
     }
     const { bytes, file } = await readTemplate(args.src, ctx);
     if (!isText(bytes)) throw new BosunError('BOSUN_INPUT', `template ${file} is not UTF-8 text`);
-    let text = render(bytes.toString('utf8'), file);
+    // The template's own line breaks become newline_sequence before it is rendered, as Jinja
+    // does; values go in as written, so a CRLF held by a variable reaches the file as CRLF.
     const newline = NEWLINES[args.newline_sequence ?? '\n'];
-    text = text.replace(/\r\n|\r|\n/g, newline);
-    return { ...args, bytes: Buffer.from(text, 'utf8') };
+    const source = bytes.toString('utf8').replace(/\r\n|\r|\n/g, newline);
+    return { ...args, bytes: Buffer.from(render(source, file), 'utf8') };
   },
   gather: (args, ctx) => pathStateScript(args.dest, stateOptions(ctx)),
   parse: (result, args, ctx) => parsePathState(result, args.dest, stateOptions(ctx)),

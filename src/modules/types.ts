@@ -81,6 +81,11 @@ export interface ArgIssue {
   /** The argument concerned, for a located message; undefined when it is about the whole set. */
   key?: string;
   message: string;
+  /**
+   * Found in the text written around the templates of the value (a line break in `line`), so
+   * it holds whatever they render to: reported at load although the value holds `{{`.
+   */
+  literal?: boolean;
 }
 
 export type ModuleKind = 'plan' | 'run' | 'controller';

@@ -60,7 +60,9 @@ export const UserArgs = Type.Object(
       }),
     ),
     comment: Type.Optional(
-      Type.String({ description: 'The GECOS field (full name); no ":" or line breaks.' }),
+      Type.String({
+        description: 'The GECOS field (full name); no ":", line breaks, tabs or other control characters.',
+      }),
     ),
     home: Type.Optional(Type.String({ minLength: 1, description: 'Home folder (absolute path).' })),
     create_home: Type.Optional(
@@ -125,17 +127,40 @@ const PASSWD_PREFIX = 'bosun-passwd=';
 /** A home folder that is meant not to exist (Debian's system accounts use it). */
 const NO_HOME = '/nonexistent';
 
+/** ASCII control characters (tab, line breaks, escape, DEL...). */
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 /** Why an account or group name is unusable; undefined when it is fine. */
 export function nameProblem(name: string, what: string): string | undefined {
+  if (CONTROL.test(name)) {
+    const shown = name.replace(
+      /[\x00-\x1f\x7f]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    return `${what} name "${shown}" must not contain control characters (useradd and groupadd refuse them)`;
+  }
   if (/[\s:,/]/.test(name)) return `${what} name "${name}" must not contain white space, ":", "," or "/"`;
   if (name.startsWith('-')) return `${what} name "${name}" must not start with "-"`;
   if (/^\d+$/.test(name)) return `${what} name "${name}" must not be all digits (it would read as an id)`;
   return undefined;
 }
 
-/** Fields of /etc/passwd cannot hold ":" or line breaks. */
-function fieldProblem(value: string, key: string): ArgIssue | undefined {
-  return /[:\n\r]/.test(value) ? { key, message: `${key} must not contain ":" or line breaks` } : undefined;
+/**
+ * What a field of /etc/passwd (comment, home, shell) cannot hold: ":" separates the fields, a
+ * line break ends the entry, and shadow-utils (Debian 12's 4.13) refuses every other control
+ * character, a tab included, but only after the account is half made, with the misleading
+ * "failure while writing changes to /etc/passwd". Non-ASCII text (UTF-8) is accepted.
+ */
+export function passwdFieldProblem(value: string, key: string): string | undefined {
+  const found = /[:\x00-\x1f\x7f]/.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  if (found === ':') return `${key} must not contain ":" (it separates the fields of /etc/passwd)`;
+  if (found === '\n' || found === '\r') {
+    return `${key} must not contain a line break (/etc/passwd holds one account per line)`;
+  }
+  const what =
+    found === '\t' ? 'a tab' : `the control character U+${found.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return `${key} must not contain ${what}: useradd and usermod refuse control characters in /etc/passwd fields (they fail with "failure while writing changes to /etc/passwd")`;
 }
 
 /** Crypt hashes ($id$...), traditional DES hashes, and the "no password" markers; "!" in front locks. */
@@ -156,8 +181,8 @@ export function checkUserArgs(args: UserArgs): ArgIssue[] {
   for (const key of ['comment', 'home', 'shell'] as const) {
     const value = args[key];
     if (value === undefined || isTemplated(value)) continue;
-    const problem = fieldProblem(value, key);
-    if (problem) issues.push(problem);
+    const problem = passwdFieldProblem(value, key);
+    if (problem) issues.push({ key, message: problem });
   }
   if (args.home !== undefined && !isTemplated(args.home) && !args.home.startsWith('/')) {
     issues.push({ key: 'home', message: 'home must be an absolute path' });

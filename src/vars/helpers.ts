@@ -12,6 +12,7 @@ import { quote } from '../transport/quote.js';
 import type { HandlebarsInstance, HelperOptions, SourceLocation } from '../vendor/handlebars.js';
 import { stringify } from '../vendor/yaml.js';
 import { INTERNAL, type LookupKind } from './template-ast.js';
+import type { UndefinedPassing } from './template-names.js';
 
 /** A variable that does not exist, on its way to where it is used. */
 export class Undefined {
@@ -151,6 +152,8 @@ interface HelperSpec {
   arity: [number, number];
   /** Looks at Undefined arguments itself instead of handing the first one on. */
   seesUndefined?: boolean;
+  /** With seesUndefined: which arguments it certainly hands on when undefined (default: none). */
+  passing?: UndefinedPassing;
   /** Hash options it accepts (`to_nice_json x indent=2`). */
   options?: string[];
 }
@@ -219,6 +222,7 @@ const SPECS: Record<(typeof HELPER_NAMES)[number], HelperSpec> = {
   and: {
     arity: [1, Number.POSITIVE_INFINITY],
     seesUndefined: true,
+    passing: 'first',
     fn: (args) => {
       for (const a of args) {
         if (a instanceof Undefined) return a;
@@ -230,6 +234,7 @@ const SPECS: Record<(typeof HELPER_NAMES)[number], HelperSpec> = {
   or: {
     arity: [1, Number.POSITIVE_INFINITY],
     seesUndefined: true,
+    passing: 'first',
     fn: (args) => {
       for (const a of args) {
         if (a instanceof Undefined) return a;
@@ -315,6 +320,37 @@ const SPECS: Record<(typeof HELPER_NAMES)[number], HelperSpec> = {
   },
 };
 
+/**
+ * Why calling helper `name` with `count` arguments and these options cannot work (wrong number
+ * of arguments, an option it does not take); undefined when it can, or when it is no helper.
+ * The same words when the template is parsed and when it runs.
+ */
+export function callProblem(name: string, count: number, optionNames: readonly string[]): string | undefined {
+  if ((BLOCK_HELPERS as readonly string[]).includes(name)) {
+    return name === 'raw' || count === 1 ? undefined : `#${name} takes exactly one argument, got ${count}`;
+  }
+  const spec = Object.hasOwn(SPECS, name) ? (SPECS as Record<string, HelperSpec>)[name] : undefined;
+  if (!spec) return undefined;
+  const [min, max] = spec.arity;
+  if (count < min || count > max) {
+    const expected =
+      min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} or ${max}`;
+    const plural = expected === '1' ? '' : 's';
+    return `${name}: expects ${expected} argument${plural}, got ${count}`;
+  }
+  const unknown = optionNames.find((k) => !spec.options?.includes(k));
+  if (unknown === undefined) return undefined;
+  const allowed = spec.options?.length ? ` (options: ${spec.options.join(', ')})` : ' (it takes no options)';
+  return `${name}: unknown option "${unknown}"${allowed}`;
+}
+
+/** How a helper treats an undefined argument, for the load's reading of templates (template-names.ts). */
+export function undefinedPassing(name: string): UndefinedPassing {
+  const spec = Object.hasOwn(SPECS, name) ? (SPECS as Record<string, HelperSpec>)[name] : undefined;
+  if (!spec?.seesUndefined) return 'all';
+  return spec.passing ?? 'none';
+}
+
 function own(container: unknown, key: string): unknown {
   if (container === null || typeof container !== 'object') return MISSING;
   return Object.hasOwn(container, key) ? (container as Record<string, unknown>)[key] : MISSING;
@@ -328,21 +364,9 @@ function wrap(name: string, spec: HelperSpec) {
   return function (this: unknown, ...all: unknown[]): unknown {
     const options = all.pop() as HelperOptions;
     const hash = options.hash ?? {};
-    const [min, max] = spec.arity;
-    if (all.length < min || all.length > max) {
-      const expected =
-        min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} or ${max}`;
-      const plural = expected === '1' ? '' : 's';
-      throw new HelperError(`${name}: expects ${expected} argument${plural}, got ${all.length}`, options.loc);
-    }
     const optionNames = Object.keys(hash).filter((k) => k !== '__base');
-    const unknown = optionNames.find((k) => !spec.options?.includes(k));
-    if (unknown) {
-      const allowed = spec.options?.length
-        ? ` (options: ${spec.options.join(', ')})`
-        : ' (it takes no options)';
-      throw new HelperError(`${name}: unknown option "${unknown}"${allowed}`, options.loc);
-    }
+    const problem = callProblem(name, all.length, optionNames);
+    if (problem) throw new HelperError(problem, options.loc);
     if (!spec.seesUndefined) {
       const missing = [...all, ...optionNames.map((k) => hash[k])].find((a) => a instanceof Undefined);
       if (missing) return missing;
@@ -407,8 +431,8 @@ export function registerHelpers(hb: HandlebarsInstance): void {
   const block = (name: string, run: (self: unknown, value: unknown, options: HelperOptions) => string) =>
     function (this: unknown, ...all: unknown[]): string {
       const options = all.pop() as HelperOptions;
-      if (all.length !== 1)
-        throw new HelperError(`#${name} takes exactly one argument, got ${all.length}`, options.loc);
+      const problem = callProblem(name, all.length, []);
+      if (problem) throw new HelperError(problem, options.loc);
       if (all[0] instanceof Undefined) fail(all[0]);
       return run(this, all[0], options);
     };

@@ -57,6 +57,8 @@ export interface TransformOptions {
   softArguments: ReadonlyMap<string, readonly number[]>;
   /** A template that is one `{{ expr }}` and nothing else yields the value of expr. */
   keepType: boolean;
+  /** Why a call cannot work (arguments, options), found before anything runs. */
+  callProblem?: (name: string, count: number, optionNames: readonly string[]) => string | undefined;
 }
 
 export interface TransformResult {
@@ -126,6 +128,8 @@ class Transformer {
         block.loc,
       );
     }
+    const problem = this.options.callProblem?.(name, block.params.length, []);
+    if (problem) throw new TemplateSyntaxError(problem, block.loc);
     block.params = block.params.map((p) => this.argument(p, false));
     if (block.hash) this.hash(block.hash);
     if (block.program) this.program(block.program);
@@ -163,6 +167,12 @@ class Transformer {
     const name = simpleName(path);
     if (!name || !this.options.helpers.has(name))
       throw unknownHelper(path.original, params, this.options, loc);
+    const problem = this.options.callProblem?.(
+      name,
+      params.length,
+      (hash?.pairs ?? []).map((pair) => pair.key),
+    );
+    if (problem) throw new TemplateSyntaxError(problem, loc);
     const soft = this.options.softArguments.get(name);
     const args = params.map((param, i) =>
       this.argument(param, soft !== undefined && (soft.length === 0 || soft.includes(i))),

@@ -11,6 +11,7 @@ import { describeValue } from '../model/yaml-source.js';
 import { createHandlebars, type SourceLocation, type TemplateDelegate } from '../vendor/handlebars.js';
 import {
   BLOCK_HELPERS,
+  callProblem,
   HELPER_NAMES,
   HelperError,
   MISSING,
@@ -19,10 +20,13 @@ import {
   SOFT_ARGUMENTS,
   truthy,
   UndefinedVariableError,
+  undefinedPassing,
 } from './helpers.js';
+import { handlebarsForm } from './jinja-filters.js';
 import { childLocation, locate, locationText, type RenderLocation } from './location.js';
 import type { ExplainedVar, VarScope } from './scope.js';
 import { INTERNAL, TemplateSyntaxError, transformTemplate } from './template-ast.js';
+import { type NameRules, type TemplateNames, templateNames } from './template-names.js';
 
 export type { RenderLocation } from './location.js';
 
@@ -46,7 +50,10 @@ const COMPILE_OPTIONS = {
 interface Compiled {
   run: TemplateDelegate;
   captures: boolean;
+  names: TemplateNames;
 }
+
+const NAME_RULES: NameRules = { helpers: new Set(HELPER_NAMES), passing: undefinedPassing };
 
 const compiled = new Map<string, Compiled>();
 const CACHE_LIMIT = 5000;
@@ -61,13 +68,16 @@ function compile(text: string, keepType: boolean): Compiled {
   } catch (error) {
     throw syntaxError(text, error);
   }
+  // Read before the transform, which rewrites every lookup into a helper call.
+  const names = templateNames(program, NAME_RULES);
   const { captures } = transformTemplate(program, {
     helpers: CALLABLE,
     blockHelpers: BLOCKS,
     softArguments: SOFT_ARGUMENTS,
     keepType,
+    callProblem,
   });
-  const entry = { run: hb.compile(program, COMPILE_OPTIONS), captures };
+  const entry = { run: hb.compile(program, COMPILE_OPTIONS), captures, names };
   if (compiled.size >= CACHE_LIMIT) compiled.clear();
   compiled.set(key, entry);
   return entry;
@@ -98,11 +108,20 @@ function syntaxError(text: string, error: unknown): TemplateSyntaxError {
       .split('\n')
       .slice(0, line - 1)
       .join('\n').length + (line > 1 ? 1 : 0);
+  const open = /'OPEN_ENDBLOCK'/.test(message) ? unclosedBlock(text) : undefined;
+  if (open) {
+    return new TemplateSyntaxError(
+      `invalid template: "{{#${open.name}}}" is not closed (no "{{/${open.name}}}")`,
+      { source: '', start: open.position, end: open.position },
+    );
+  }
   let what: string;
   if (got === 'EOF' || token === undefined) {
     what = /'OPEN_ENDBLOCK'/.test(message)
       ? 'a block is not closed (no "{{/...}}")'
-      : 'unexpected end of the template';
+      : text.lastIndexOf('{{') > text.lastIndexOf('}}')
+        ? '"{{" is not closed'
+        : 'unexpected end of the template';
   } else if (!text.slice(lineStart + column).includes('}}')) {
     what = '"{{" is not closed';
   } else {
@@ -118,6 +137,25 @@ function syntaxError(text: string, error: unknown): TemplateSyntaxError {
     start: position,
     end: position,
   });
+}
+
+/** The innermost `{{#name}}` the template leaves open, and where it is (0-based column). */
+function unclosedBlock(
+  text: string,
+): { name: string; position: { line: number; column: number } } | undefined {
+  const open: { name: string; index: number }[] = [];
+  for (const match of text.matchAll(/\{\{~?\s*([#/])\s*([A-Za-z_][\w-]*)/g)) {
+    const name = match[2]!;
+    if (match[1] === '#') open.push({ name, index: match.index });
+    else {
+      const at = open.map((block) => block.name).lastIndexOf(name);
+      if (at >= 0) open.splice(at);
+    }
+  }
+  const last = open.at(-1);
+  if (!last) return undefined;
+  const before = text.slice(0, last.index).split('\n');
+  return { name: last.name, position: { line: before.length, column: before.at(-1)!.length } };
 }
 
 /** jison shows 20 characters either side of the error, newlines removed: find where that is. */
@@ -142,13 +180,23 @@ function guessColumn(lineText: string, before: string, after: string): number {
 
 function syntaxHint(text: string): string | undefined {
   const mustaches = text.match(/\{\{[\s\S]*?\}\}/g) ?? [];
-  if (mustaches.some((m) => /[^|]\|[^|]/.test(m))) {
-    return 'Jinja filters ("x | f") are not supported: call the helper first, e.g. {{ default x "y" }}, {{ join list "," }}';
+  const filtered = mustaches.find((m) => /[^|]\|[^|]/.test(m));
+  if (filtered !== undefined) {
+    const form = handlebarsForm(filtered);
+    return form
+      ? `Jinja filters ("x | f") are not supported: write ${form}`
+      : 'Jinja filters ("x | f") are not supported: call the helper first, e.g. {{ default x "y" }}, {{ join list "," }}';
   }
   if (mustaches.some((m) => /==|!=|<=|>=|\s[<>]\s/.test(m))) {
     return 'comparisons are helpers: eq a b, ne a b, lt, gt, le, ge';
   }
   if (mustaches.some((m) => /^\{\{~?\s*!/.test(m)) || /^\s*!/.test(text)) return 'negation is "not x"';
+  if (mustaches.some((m) => /\sis\s+(?:not\s+)?[A-Za-z_]/.test(m))) {
+    return 'Jinja tests ("x is ...") are not supported: use helpers, e.g. defined x, not (defined x), eq a b';
+  }
+  if (mustaches.some((m) => /[A-Za-z0-9_]\(/.test(m))) {
+    return 'helpers take their arguments after a space, not in parentheses: join list ",", not join(list, ",")';
+  }
   if (/\{%/.test(text))
     return 'Jinja statements {% %} are not supported: use {{#if x}}...{{/if}}, {{#each list}}...{{/each}}';
   return 'a literal "{{" is written "\\{{"';
@@ -163,7 +211,7 @@ interface Context {
 }
 
 /** Where a render happens: a value at `where`, or (fileMode) a whole template file. */
-interface Site {
+export interface Site {
   where: RenderLocation;
   file?: string;
 }
@@ -286,16 +334,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function deepRender(value: unknown, ctx: Context, where: RenderLocation): unknown {
-  if (typeof value === 'string') return value.includes('{{') ? run(value, true, ctx, { where }) : value;
-  if (Array.isArray(value)) return value.map((item, i) => deepRender(item, ctx, childLocation(where, i)));
+/** `value` with each string holding `{{` replaced by `fn` of it (lists and mappings deeply). */
+function mapTemplates(
+  value: unknown,
+  where: RenderLocation,
+  fn: (text: string, where: RenderLocation) => unknown,
+): unknown {
+  if (typeof value === 'string') return value.includes('{{') ? fn(value, where) : value;
+  if (Array.isArray(value)) return value.map((item, i) => mapTemplates(item, childLocation(where, i), fn));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = deepRender(item, ctx, childLocation(where, key));
+      out[key] = mapTemplates(item, childLocation(where, key), fn);
     return out;
   }
   return value;
+}
+
+function deepRender(value: unknown, ctx: Context, where: RenderLocation): unknown {
+  return mapTemplates(value, where, (text, at) => run(text, true, ctx, { where: at }));
 }
 
 const MAX_NESTING = 50;
@@ -369,6 +426,13 @@ export function evaluateCondition(expr: unknown, scope: VarScope, where: RenderL
     return expr.every((item, i) => evaluateCondition(item, scope, childLocation(where, i)));
   }
   if (typeof expr === 'number') return expr !== 0;
+  const site = { where };
+  const value = guarded(() => run(conditionTemplate(expr, where), true, context(scope), site));
+  return truthy(value);
+}
+
+/** The template a condition is evaluated as, `{{ expr }}`; throws for what cannot be a condition. */
+function conditionTemplate(expr: unknown, where: RenderLocation): string {
   const fail = (message: string) =>
     new BosunError('BOSUN_INPUT', `${locate(where).prefix}${message}`, {
       details: locate(where).details,
@@ -385,9 +449,7 @@ export function evaluateCondition(expr: unknown, scope: VarScope, where: RenderL
   if (text.includes('{{') || text.includes('}}')) {
     throw fail('a condition is one expression, not a template: write it without "{{ }}", e.g. eq env "STG"');
   }
-  const site = { where };
-  const value = guarded(() => run(`{{ ${text} }}`, true, context(scope), site));
-  return truthy(value);
+  return `{{ ${text} }}`;
 }
 
 /**
@@ -395,6 +457,13 @@ export function evaluateCondition(expr: unknown, scope: VarScope, where: RenderL
  * string; errors point at `FILE:LINE:COL` inside the template.
  */
 export function renderTemplateFile(text: string, scope: VarScope, file: string): string {
+  checkJinjaStatements(text, file);
+  const site: Site = { where: { file, line: 1, column: 1 }, file };
+  return guarded(() => run(text, false, context(scope), site) as string);
+}
+
+/** Jinja's `{% %}` statements have no Handlebars reading: say what to write instead. */
+function checkJinjaStatements(text: string, file: string): void {
   // Raw blocks keep their text literal; blank them (keeping positions) before looking for Jinja.
   const outsideRaw = text.replace(/\{\{\{\{raw\}\}\}\}[\s\S]*?\{\{\{\{\/raw\}\}\}\}/g, (m) =>
     m.replace(/[^\n]/g, ' '),
@@ -411,8 +480,6 @@ export function renderTemplateFile(text: string, scope: VarScope, file: string):
       { details: { file, line, column } },
     );
   }
-  const site: Site = { where: { file, line: 1, column: 1 }, file };
-  return guarded(() => run(text, false, context(scope), site) as string);
 }
 
 /** One variable with its templates rendered; an undefined name is an error. */
@@ -443,4 +510,93 @@ export function explainVars(scope: VarScope): ExplainedRenderedVar[] {
       return { ...entry, renderError: error instanceof Error ? error.message : String(error) };
     }
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading templates without rendering them: what the load checks before any connection.
+
+/** A variable a value certainly needs when it is rendered, and where the value uses it. */
+export interface NeededVariable {
+  name: string;
+  site: Site;
+  loc: SourceLocation | undefined;
+}
+
+export interface TemplateInspection {
+  /** Variables the render fails without, in the order it looks them up. */
+  needed: NeededVariable[];
+  /** Every variable the render may look at (in blocks and guarded arguments too). */
+  referenced: Set<string>;
+}
+
+function inspect(text: string, keepType: boolean, site: Site): TemplateInspection {
+  let template: Compiled;
+  try {
+    template = compile(text, keepType);
+  } catch (error) {
+    throw located(site, error);
+  }
+  const { required, referenced } = template.names;
+  return { needed: required.map(({ name, loc }) => ({ name, loc, site })), referenced };
+}
+
+function merged(list: readonly TemplateInspection[]): TemplateInspection {
+  return {
+    needed: list.flatMap((item) => item.needed),
+    referenced: new Set(list.flatMap((item) => [...item.referenced])),
+  };
+}
+
+/**
+ * Parse every template of a value as renderValue renders it. A syntax error or an unknown
+ * helper throws the error the render would give; nothing is rendered.
+ */
+export function inspectValue(value: unknown, where: RenderLocation): TemplateInspection {
+  const found: TemplateInspection[] = [];
+  mapTemplates(value, where, (text, at) => found.push(inspect(text, true, { where: at })));
+  return merged(found);
+}
+
+/** inspectValue for a string rendered as text (renderText). */
+export function inspectText(text: string, where: RenderLocation): TemplateInspection {
+  if (!text.includes('{{')) return merged([]);
+  return inspect(text, false, { where });
+}
+
+/**
+ * A condition as evaluateCondition reads it. For a list every item is parsed, but only the
+ * first one is certainly evaluated: the others only while the ones before them hold.
+ */
+export function inspectCondition(expr: unknown, where: RenderLocation): TemplateInspection {
+  if (typeof expr === 'boolean' || typeof expr === 'number') return merged([]);
+  if (Array.isArray(expr)) {
+    const items = expr.map((item, i) => inspectCondition(item, childLocation(where, i)));
+    return { needed: items[0]?.needed ?? [], referenced: merged(items).referenced };
+  }
+  return inspect(conditionTemplate(expr, where), true, { where });
+}
+
+/** A template file as renderTemplateFile reads it; errors point into the file. */
+export function inspectTemplateFile(text: string, file: string): TemplateInspection {
+  checkJinjaStatements(text, file);
+  return inspect(text, false, { where: { file, line: 1, column: 1 }, file });
+}
+
+/** The error the render gives when `need` is undefined, worded as at run time. */
+export function undefinedVariableError(need: NeededVariable): BosunError {
+  return located(need.site, new UndefinedVariableError(need.name, need.loc));
+}
+
+/** An error found in a variable's value, said as the render says it: which value needed it. */
+export function neededByError(error: BosunError, usedBy: NeededVariable): BosunError {
+  const neededBy = siteText(usedBy.site, usedBy.loc);
+  return new BosunError(error.code, `${error.message} (needed by ${neededBy})`, {
+    cause: error.cause,
+    details: { ...error.details, neededBy },
+  });
+}
+
+/** Whether a variable's definition is rendered when used (it holds templates of its own). */
+export function isTemplatedDefinition(definition: { templated: boolean; value: unknown }): boolean {
+  return definition.templated && containsTemplate(definition.value);
 }

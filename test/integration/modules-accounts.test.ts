@@ -120,6 +120,34 @@ describe('group and user', () => {
     expect(diff).toContain('it');
   });
 
+  it('refuses a comment with a tab: before connecting when written, before useradd when a variable gives it', async () => {
+    const group = { name: 'first change', group: { name: 'bosun-tabbed' } };
+    const written = await runTasks(fleet(), [
+      group,
+      { name: 'ann', user: { name: 'ann', comment: 'Ann\tLee' } },
+    ]);
+    expect(written.exitCode).toBe(4);
+    expect(written.output).toMatch(
+      /^bosun: error\[BOSUN_INPUT\]: .*playbook\.yml:\d+:\d+: \[0\]\.tasks\[1\]\.user\.comment: comment must not contain a tab: useradd and usermod refuse control characters/m,
+    );
+    expect(written.results).toEqual([]);
+    expect((await hostRun(fleet(), node(), 'getent group bosun-tabbed')).exitCode).not.toBe(0);
+
+    const given = await runTasks(
+      fleet(),
+      [group, { name: 'ann', user: { name: 'ann', comment: '{{ full_name }}' } }],
+      { vars: { full_name: 'Ann\tLee' } },
+    );
+    expect(given.exitCode).toBe(2);
+    const failed = given.results.find((r) => r.task === 'ann');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.msg).toMatch(/user\.comment: comment must not contain a tab: /);
+    expect(failed?.msg).not.toContain('useradd: failure');
+    // No half-made account: useradd never ran.
+    expect((await hostRun(fleet(), node(), 'getent passwd ann')).exitCode).not.toBe(0);
+    await sh(node(), 'groupdel bosun-tabbed');
+  });
+
   it('changes attributes, appends groups, changes and locks the password', async () => {
     const tasks = [
       { name: 'extra', group: { name: 'bosun-extra' } },

@@ -82,6 +82,24 @@ describe('template', () => {
   });
 });
 
+describe('template keeps the bytes of values', () => {
+  it("writes a variable's carriage returns as they are: CRLF data stays CRLF", async () => {
+    const dest = '/etc/bosun-crlf.txt';
+    // The template's own line breaks are \n; the value's are \r\n and a lone \r.
+    const files = { 'templates/crlf.hbs': 'data={{ data }}\nend\n' };
+    const vars = { data: 'line 1\r\nline 2\rline 3\r\n' };
+    await expectProtocol(
+      fleet(),
+      [{ name: 'crlf', template: { src: 'crlf.hbs', dest } }],
+      async (n) => {
+        const bytes = Buffer.from('data=line 1\r\nline 2\rline 3\r\n\nend\n');
+        expect(await sh(n, `base64 -w0 ${q(dest)}`)).toBe(bytes.toString('base64'));
+      },
+      { files, vars, changes: 1 },
+    );
+  });
+});
+
 describe('lineinfile', () => {
   const dir = `/etc/bosun-lineinfile/${NASTY}`;
   const conf = `${dir}/sshd.conf`;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { listPlays } from '../../../src/engine/listing.js';
 import { isBosunError } from '../../../src/errors.js';
-import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
+import { runInProcess } from '../../support/in-process-cli.js';
 
 // Loading a run's input: everything checked before any connection. And the commands that
 // only read input (`bosun vars`, `bosun schema`, `bosun run --list-*`), run in-process.
@@ -25,7 +25,7 @@ async function inputError(options: Parameters<typeof loadRunInput>[0]): Promise<
   throw new Error('loadRunInput did not fail');
 }
 
-function bosun(argv: string[]): Promise<InProcessRun> {
+function bosun(argv: string[]) {
   return runInProcess(argv, { cwd: dir });
 }
 

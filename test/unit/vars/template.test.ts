@@ -620,10 +620,7 @@ describe('syntax errors', () => {
       'docker ps --format {{.Names}}',
       'here: invalid template: unexpected ".Names"; a literal "{{" is written "\\{{"',
     ],
-    [
-      '{{#if enabled}}x',
-      'here: invalid template: a block is not closed (no "{{/...}}"); a literal "{{" is written "\\{{"',
-    ],
+    ['{{#if enabled}}x', 'here: invalid template: "{{#if}}" is not closed (no "{{/if}}")'],
     ['{{#if enabled}}x{{/each}}', 'here: "{{/each}}" does not close "{{#if}}"'],
     [
       '{{ upper app }}',
@@ -684,7 +681,7 @@ describe('template files', () => {
     ['a\n{{#if port}}\nx\n{{/each}}\n', 'f.hbs:2:4: "{{/each}}" does not close "{{#if}}"'],
     [
       'a\nb {{ port | int }}\n',
-      'f.hbs:2:11: invalid template: unexpected "|"; Jinja filters ("x | f") are not supported: call the helper first, e.g. {{ default x "y" }}, {{ join list "," }}',
+      'f.hbs:2:11: invalid template: unexpected "|"; Jinja filters ("x | f") are not supported: write {{ int port }}',
     ],
     ['line\n  {{ port', 'f.hbs:2:6: invalid template: "{{" is not closed; a literal "{{" is written "\\{{"'],
     ['one\ntwo {{ join port "," }}\n', 'f.hbs:2:5: join: expected a list, got an integer'],
