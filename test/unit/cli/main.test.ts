@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bosunVersion } from '../../../src/cli/main.js';
-import { runInProcess, type InProcessRun } from '../../support/in-process-cli.js';
+import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
 
 // The CLI run in-process: argument parsing, exit codes, and ad-hoc runs through the local
 // transport (a real /bin/sh on this machine) and an SSH host on a closed loopback port.
@@ -33,7 +33,11 @@ const local = write(
 `,
 );
 
-function bosun(argv: string[], env: Record<string, string> = {}, signal?: AbortSignal): Promise<InProcessRun> {
+function bosun(
+  argv: string[],
+  env: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<InProcessRun> {
   return runInProcess(argv, { cwd: dir, env, signal });
 }
 
