@@ -3,10 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBosunError } from '../../../src/errors.js';
+import { type BosunError, isBosunError } from '../../../src/errors.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
-import { buildCommandLine } from '../../../src/transport/shell-transport.js';
+import { buildCommandLine } from '../../../src/transport/remote-command.js';
+import { processesWith, until } from '../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
 const t = new LocalTransport();
@@ -30,9 +31,9 @@ describe('ShellTransport over the local transport', () => {
   });
 
   it('refuses an environment name that is not an identifier', () => {
-    expect(() => buildCommandLine(raw('true'), { env: { 'A;B': 'x' } })).toThrow(
-      /invalid environment variable name/,
-    );
+    expect(() =>
+      buildCommandLine(raw('true'), { env: { 'A;B': 'x' } }, { prompt: 'p', started: 'S' }),
+    ).toThrow(/invalid environment variable name/);
   });
 
   it('abandons a command after its timeout with a stable code', async () => {
@@ -40,6 +41,49 @@ describe('ShellTransport over the local transport', () => {
     const error = await t.exec(raw('sleep 5'), { timeout: 200 }).catch((e: unknown) => e);
     expect(isBosunError(error, 'BOSUN_COMMAND_TIMEOUT')).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('stops every process of a command past its timeout, not only its shell', async () => {
+    const token = `sleep 29.${process.pid}`;
+    const error = await t.exec(raw(`${token}1 & ${token}2; wait`), { timeout: 300 }).catch((e: unknown) => e);
+    expect(isBosunError(error, 'BOSUN_COMMAND_TIMEOUT')).toBe(true);
+    expect((error as BosunError).details?.stopped).toBe('its processes ended on SIGTERM');
+    expect(processesWith(token)).toEqual([]);
+  });
+
+  it('kills with SIGKILL what ignores SIGTERM, 2 s later', async () => {
+    const token = `sleep 28.${process.pid}`;
+    const started = Date.now();
+    const error = await t.exec(raw(`trap '' TERM; ${token}`), { timeout: 200 }).catch((e: unknown) => e);
+    expect((error as BosunError).details?.stopped).toBe('its processes were killed with SIGKILL after 2 s');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(processesWith(token)).toEqual([]);
+  }, 15_000);
+
+  it('runs each command as the leader of its own process group, exit status and signal kept', async () => {
+    const r = await t.exec(raw('echo "$$ $(ps -o pgid= -p $$)"'));
+    const [pid, pgid] = r.stdout.trim().split(/\s+/);
+    expect(pgid).toBe(pid);
+    expect(Number(pid)).not.toBe(process.pid);
+    expect((await t.exec(raw('exit 7'))).code).toBe(7);
+    expect(await t.exec(raw('kill -s TERM $$'))).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('on interrupt, stops the commands in flight with their processes and starts no more', async () => {
+    const own = new LocalTransport();
+    const token = `sleep 27.${process.pid}`;
+    const running = own.exec(raw(`${token} & ${token}; true`)).catch((e: unknown) => e);
+    await until(() => processesWith(token).length >= 2, 'the command to start');
+    await own.interrupt();
+    const error = (await running) as BosunError;
+    expect(error.code).toBe('BOSUN_INTERRUPTED');
+    expect(error.message).toBe(
+      'localhost: interrupted; the command was stopped: its processes ended on SIGTERM',
+    );
+    expect(processesWith(token)).toEqual([]);
+    const refused = (await own.exec(raw('true')).catch((e: unknown) => e)) as BosunError;
+    expect(refused.code).toBe('BOSUN_INTERRUPTED');
+    expect(refused.details?.what).toBe('no command was running; none was started after it');
   });
 
   it('puts binary content atomically with the requested mode, and gets it back', async () => {
@@ -81,8 +125,10 @@ describe('become command line', () => {
     const line = buildCommandLine(
       raw('id -u'),
       { sudo: true, user: 'app' },
-      { prompt: '[p] password:', success: 'OK-1' },
+      { prompt: '[p] password:', started: 'OK-1' },
     );
-    expect(line).toBe("sudo -S -p '[p] password:' -H -u app -- /bin/sh -c 'echo OK-1; id -u'");
+    expect(line).toMatch(
+      /^exec sudo -S -p '\[p\] password:' -H -u app -- \/bin\/sh -c '.*setsid.*' bosun 'echo OK-1 \$\$; id -u'$/,
+    );
   });
 });
