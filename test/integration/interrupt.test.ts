@@ -158,6 +158,22 @@ describe('a host lost mid-run', () => {
     }
   });
 
+  it('paused, with the default keep-alives: found by the command timeout (exec -T), exit 3', async () => {
+    const container = node('host2').containerName;
+    const live = start(['exec', 'host2', '-i', lab.inventory, '-T', '4', '--', 'sleep 30.5']);
+    try {
+      await eventually(async () => (await processes('host2')).includes('bosun sleep 30.5'), 'the sleep');
+      expect((await dockerCli(['pause', container])).code).toBe(0);
+      const run = await live.done;
+      expect(run.code, run.stdout).toBe(3);
+      expect(run.stdout).toBe(
+        'host2 | UNREACHABLE! => BOSUN_CONNECTION_LOST: host2: the host stopped answering: the command timed out after 4000 ms and the host did not confirm within 5 s that it stopped\n0 ok, 0 failed, 1 unreachable\n',
+      );
+    } finally {
+      await dockerCli(['unpause', container]);
+    }
+  });
+
   // The killed host's test is the file's last (below): its container is gone afterwards.
 });
 
@@ -236,31 +252,51 @@ describe('Ctrl-C', () => {
     await expectNothingLeft(TASK_PROCESSES);
   });
 
-  it('a second Ctrl-C quits at once', async () => {
-    // The task ignores SIGTERM, so stopping it takes 2 s (then SIGKILL); the second Ctrl-C does not wait.
+  it('kills with SIGKILL, 2 s later, a task that ignores SIGTERM; a second Ctrl-C does not wait for that', async () => {
+    // The process group's leader is `sleep`, with SIGTERM ignored (`command` execs it).
     const file = await playbook('stubborn.yml', [
       {
         name: 'stubborn',
         hosts: 'all',
         become: true,
-        tasks: [{ name: 'stubborn', shell: "trap '' TERM; sleep 302" }],
+        tasks: [{ name: 'stubborn', command: { argv: ['sh', '-c', "trap '' TERM; exec sleep 302"] } }],
       },
     ]);
-    const live = start(['run', file, '-i', lab.inventory]);
-    try {
+    const running = async () => {
+      const live = start(['run', file, '-i', lab.inventory]);
       for (const host of HOSTS) {
         await eventually(
           async () => (await processes(host)).includes('root sleep 302'),
           `the task on ${host}`,
         );
       }
-      live.signal('SIGINT');
+      return live;
+    };
+
+    const once = await running();
+    const sent = Date.now();
+    once.signal('SIGINT');
+    const stopped = await once.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.endedAt - sent).toBeGreaterThanOrEqual(2_000);
+    for (const host of HOSTS) {
+      expect(stopped.stdout).toContain(
+        `interrupted: [${host}] => the command was stopped: its processes were killed with SIGKILL after 2 s\n`,
+      );
+    }
+    await expectNothingLeft(/sleep 302/);
+
+    const twice = await running();
+    try {
+      const first = Date.now();
+      twice.signal('SIGINT');
       await new Promise((resolve) => setTimeout(resolve, 300));
       const second = Date.now();
-      live.signal('SIGINT');
-      const run = await live.done;
+      twice.signal('SIGINT');
+      const run = await twice.done;
       expect(run.code).toBe(130);
-      expect(run.endedAt - second).toBeLessThan(1_000);
+      // Sooner than the 2 s the stop of this task takes: the second Ctrl-C did not wait for it.
+      expect(run.endedAt - first).toBeLessThan(2_000);
       console.log(`second SIGINT to exit ${run.endedAt - second} ms`);
     } finally {
       for (const host of HOSTS) await lab.fleet.exec(node(host), ['pkill', '-KILL', '-f', 'sleep 302']);
