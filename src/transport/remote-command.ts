@@ -17,8 +17,6 @@ import type { ExecOptions, ExecResult } from './types.js';
 
 /** How long a stop may take in all before it gives up and says so. */
 export const STOP_DEADLINE_MS = 5_000;
-/** How long a stopped command's channel may take to close once its processes are gone. */
-const EXIT_GRACE_MS = 1_000;
 
 /**
  * Run the rest of the command line in a process group of its own: a shell that already leads
@@ -286,17 +284,9 @@ export class RemoteCommand {
     if (this.pid === undefined) return 'it had not started yet';
     if (this.ended) return 'it had already ended';
     if (!this.context.stopGroup) return 'its channel was closed';
-    const outcome = describeStop(await this.stopGroup());
-    // Its processes are gone: the exit status follows at once, or the channel is closed.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.proc?.exit.catch(() => {}),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, EXIT_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    return outcome;
+    // Its processes are gone once this returns; waiting for the exit status as well would
+    // cost another round trip and confirm nothing more (the channel is released below).
+    return describeStop(await this.stopGroup());
   }
 
   private stopGroup(): Promise<string> {

@@ -33,7 +33,7 @@ export function bosun(
   args: string[],
   options: { cwd: string; home: string; env?: Record<string, string> },
 ): Promise<CliRun> {
-  return startBosun(args, options).done;
+  return startBosun(args, options).done.then(({ endedAt: _, ...run }) => run);
 }
 
 /** A CLI run in progress: its stdout lines as they come, and signals to send it. */
