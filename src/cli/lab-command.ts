@@ -27,23 +27,29 @@ export async function labUpCommand(options: LabUpCommandOptions, io: CliIO): Pro
   });
   const { fleet, paths } = result;
   const first = fleet.bastions[0];
-  const what =
-    result.outcome === 'existing'
-      ? 'already up'
-      : `${result.outcome} in ${(result.startMs / 1000).toFixed(1)} s`;
+  const seconds = `${(result.startMs / 1000).toFixed(1)} s`;
+  const what = {
+    existing: 'already up',
+    repaired: `repaired in ${seconds}`,
+    created: `created in ${seconds}`,
+    recreated: `recreated in ${seconds}${result.recreateReason ? ` (${result.recreateReason})` : ''}`,
+  }[result.outcome];
   const inventory = shown(io, paths.inventoryPath);
-  io.stdout.write(
-    [
-      `lab ${fleet.name} ${what}`,
-      `  bastions: ${fleet.bastions.map((b) => b.name).join(' -> ')}${first ? ` (127.0.0.1:${first.port})` : ''}`,
-      `  hosts:    ${fleet.hosts.map((h) => h.name).join(', ')}`,
-      `  inventory: ${inventory}`,
-      '',
-      'next, try:',
-      `  bosun exec all -i ${inventory} -- uname -a`,
-      '',
-    ].join('\n'),
+  const lines = [`lab ${fleet.name} ${what}`];
+  for (const repair of result.repairs) lines.push(`  repaired: ${repair}`);
+  if (result.rewritten.length > 0) {
+    lines.push(`  rewrote:  ${result.rewritten.map((path) => shown(io, path)).join(', ')}`);
+  }
+  lines.push(
+    `  bastions: ${fleet.bastions.map((b) => b.name).join(' -> ')}${first ? ` (127.0.0.1:${first.port})` : ''}`,
+    `  hosts:    ${fleet.hosts.map((h) => h.name).join(', ')}`,
+    `  inventory: ${inventory}`,
+    '',
+    'next, try:',
+    `  bosun exec all -i ${inventory} -- uname -a`,
+    '',
   );
+  io.stdout.write(lines.join('\n'));
   return EXIT.ok;
 }
 
@@ -60,10 +66,12 @@ export async function labStatusCommand(io: CliIO): Promise<number> {
   const width = Math.max(4, ...status.nodes.map((n) => n.name.length));
   for (const node of status.nodes) {
     lines.push(
-      `  ${node.name.padEnd(width)}  ${node.role.padEnd(7)}  ${node.state.padEnd(10)}  sshd ${node.sshd ? 'answers' : 'DOWN'}`,
+      `  ${node.name.padEnd(width)}  ${node.role.padEnd(7)}  ${node.state.padEnd(10)}  sshd ${node.sshd ? 'answers' : 'DOWN'}` +
+        (node.problem ? `  (${node.problem})` : ''),
     );
   }
   lines.push(`  inventory: ${shown(io, status.paths.inventoryPath)}`);
+  if (!status.healthy) lines.push('repair it with: bosun lab up');
   io.stdout.write(`${lines.join('\n')}\n`);
   return status.healthy ? EXIT.ok : EXIT.error;
 }

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { BosunError } from '../errors.js';
+import { knownHostsText, sshConfigText } from './ssh-files.js';
 
 /**
  * Everything needed to find and use a fleet from another process (`bosun lab status|down`):
@@ -39,6 +41,32 @@ export interface FleetState {
 
 export function serializeFleetState(state: FleetState): string {
   return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+export interface FleetFile {
+  path: string;
+  text: string;
+  mode: number;
+}
+
+/**
+ * The files a fleet keeps in its workdir, all derived from its state: known_hosts, ssh_config and
+ * state.json itself. Written when the fleet starts, and again when `bosun lab up` repairs a lab,
+ * so they always describe the containers as they run.
+ */
+export function fleetFiles(state: FleetState): FleetFile[] {
+  const sshConfig = sshConfigText({
+    nodes: state.nodes,
+    user: state.user,
+    privateKeyPath: state.privateKeyPath,
+    knownHostsPath: state.knownHostsPath,
+  });
+  return [
+    { path: state.knownHostsPath, text: knownHostsText(state.nodes), mode: 0o644 },
+    { path: state.sshConfigPath, text: sshConfig, mode: 0o644 },
+    // It holds the key passphrase and pwuser's password.
+    { path: join(state.workdir, 'state.json'), text: serializeFleetState(state), mode: 0o600 },
+  ];
 }
 
 type Check = (value: unknown) => boolean;

@@ -14,12 +14,11 @@ import {
   Wait,
 } from '../vendor/testcontainers.js';
 import { dockerCli, removeContainersAndNetworks } from './docker-cli.js';
-import { type FleetState, type FleetStateNode, serializeFleetState } from './fleet-state.js';
+import { type FleetState, type FleetStateNode, fleetFiles } from './fleet-state.js';
 import { ensureImages } from './images.js';
 import { fleetInventory, type InventoryDocument } from './inventory.js';
 import { writeFleetKeys } from './keys.js';
 import { nodeSetupScript, parseHostKeys } from './node-setup.js';
-import { knownHostsText, sshConfigText } from './ssh-files.js';
 
 export type { FleetState } from './fleet-state.js';
 
@@ -76,7 +75,8 @@ export interface Fleet {
 
 export const DEFAULT_FLEET_PREFIX = 'bosun-fleet-';
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const STARTUP_TIMEOUT_MS = 90_000;
+/** How long a node may take to boot (systemd included) on a busy machine. */
+export const STARTUP_TIMEOUT_MS = 90_000;
 const SSHD_LISTENS = "ss -ltn | grep -q ':22 '";
 // is-system-running exits non-zero for "degraded", which still means boot has finished.
 const SYSTEMD_BOOTED =
@@ -320,14 +320,6 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     if (failures.length > 0) throw failures[0]!.reason;
     const nodes = started.map((result) => (result as PromiseFulfilledResult<FleetStateNode>).value);
 
-    const knownHostsPath = join(workdir, 'known_hosts');
-    const sshConfigPath = join(workdir, 'ssh_config');
-    await writeFile(knownHostsPath, knownHostsText(nodes), { mode: 0o644 });
-    await writeFile(
-      sshConfigPath,
-      sshConfigText({ nodes, user: 'bosun', privateKeyPath: keys.privateKeyPath, knownHostsPath }),
-      { mode: 0o644 },
-    );
     const state: FleetState = {
       version: 1,
       name,
@@ -343,12 +335,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       passphraseKeyPath: keys.passphraseKeyPath,
       keyPassphrase: keys.keyPassphrase,
       password: keys.password,
-      knownHostsPath,
-      sshConfigPath,
+      knownHostsPath: join(workdir, 'known_hosts'),
+      sshConfigPath: join(workdir, 'ssh_config'),
       nodes,
       createdAt: new Date().toISOString(),
     };
-    await writeFile(join(workdir, 'state.json'), serializeFleetState(state), { mode: 0o600 });
+    for (const file of fleetFiles(state)) await writeFile(file.path, file.text, { mode: file.mode });
     if (!options.keepOnExit)
       removeOnExit(
         name,

@@ -32,26 +32,76 @@ export function parseBuildOutput(stdout: string): LabImages {
   return { sshdImage, systemdImage };
 }
 
-function runScript(script: string): Promise<string> {
+/** A script of src/lab/images, checked to be there (a partial package install lacks them). */
+function imageScript(name: string): string {
+  const path = join(imagesDir(), name);
+  if (!existsSync(path)) {
+    throw new BosunError('BOSUN_LAB', `${path} not found; is the package complete?`);
+  }
+  return path;
+}
+
+interface ScriptFailure {
+  code: 'BOSUN_LAB' | 'BOSUN_DOCKER';
+  /** What the failure means to the user; the script's own message precedes it on stderr. */
+  meaning?: string;
+}
+
+function runScript(script: string, failure: ScriptFailure = { code: 'BOSUN_LAB' }): Promise<string> {
   return new Promise((resolve, reject) => {
     // stderr is inherited: the scripts report progress there (installing docker, building).
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.once('error', (error) =>
-      reject(new BosunError('BOSUN_LAB', `cannot run ${script}: ${error.message}`, { cause: error })),
+      reject(new BosunError(failure.code, `cannot run ${script}: ${error.message}`, { cause: error })),
     );
     child.once('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else
+      else {
+        const meaning = failure.meaning ? `${failure.meaning}: ` : '';
         reject(
-          new BosunError('BOSUN_LAB', `${script} failed with exit code ${code}; see the messages above`),
+          new BosunError(
+            failure.code,
+            `${meaning}${script} failed with exit code ${code}; see the messages above`,
+          ),
         );
+      }
     });
   });
 }
 
-let pending: Promise<LabImages> | undefined;
+/** Once per process; a failed attempt is not kept, so a later call may succeed. */
+function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      pending = run();
+      pending.catch(() => {
+        pending = undefined;
+      });
+    }
+    return pending;
+  };
+}
+
+/**
+ * Make sure a Docker engine answers, through ensure-docker.sh (as root it installs docker.io and
+ * debootstrap when missing and starts dockerd; otherwise it says what is missing). Every
+ * `bosun lab` verb calls this before it asks Docker anything, so a machine whose engine is not
+ * running gets it started instead of a "cannot list Docker objects" error.
+ */
+export const ensureEngine: () => Promise<void> = once(async () => {
+  await runScript(imageScript('ensure-docker.sh'), {
+    code: 'BOSUN_DOCKER',
+    meaning: 'no Docker engine to use',
+  });
+});
+
+const buildImages = once(async () => {
+  await ensureEngine();
+  return parseBuildOutput(await runScript(imageScript('build.sh')));
+});
 
 /**
  * Make sure Docker runs and the lab images exist (building them when their recipe changed), once
@@ -62,17 +112,5 @@ export function ensureImages(): Promise<LabImages> {
   const sshdImage = process.env.BOSUN_SSHD_IMAGE;
   const systemdImage = process.env.BOSUN_SYSTEMD_IMAGE;
   if (sshdImage && systemdImage) return Promise.resolve({ sshdImage, systemdImage });
-  pending ??= (async () => {
-    const dir = imagesDir();
-    if (!existsSync(join(dir, 'build.sh'))) {
-      throw new BosunError('BOSUN_LAB', `lab image recipes not found in ${dir}; is the package complete?`);
-    }
-    await runScript(join(dir, 'ensure-docker.sh'));
-    return parseBuildOutput(await runScript(join(dir, 'build.sh')));
-  })();
-  // A failed attempt is not cached: the next call may succeed (e.g. after dockerd was started).
-  pending.catch(() => {
-    pending = undefined;
-  });
-  return pending;
+  return buildImages();
 }

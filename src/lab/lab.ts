@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BosunError, messageOf } from '../errors.js';
 import { stringify } from '../vendor/yaml.js';
 import { dockerCli, removeContainersAndNetworks } from './docker-cli.js';
-import { attachFleet, type Fleet, startFleet } from './fleet.js';
-import { type FleetState, parseFleetState } from './fleet-state.js';
+import { attachFleet, type Fleet, STARTUP_TIMEOUT_MS, startFleet } from './fleet.js';
+import { type FleetFile, type FleetState, fleetFiles, parseFleetState } from './fleet-state.js';
+import { ensureEngine } from './images.js';
 import type { InventoryDocument } from './inventory.js';
+import { checkLabNodes, isHealthy, type LabNodeStatus } from './lab-health.js';
+import { repairLab } from './lab-repair.js';
+
+export type { ContainerState, LabNodeStatus } from './lab-health.js';
 
 /**
  * `bosun lab up|status|down`: a fleet that outlives the command, found again through
  * `<dir>/.bosun/lab/state.json`, with its inventory in `<dir>/inventory/lab.yml`.
- * These functions print nothing; the CLI reports what they return.
+ * Each verb first makes sure a Docker engine runs (ensureEngine), and only then asks Docker
+ * about the lab. These functions print nothing; the CLI reports what they return.
  */
 
 export interface LabPaths {
@@ -69,13 +74,21 @@ export interface LabUpOptions {
 }
 
 export interface LabUpResult {
-  /** 'created': started now; 'existing': was already up and running, left as is;
-   *  'recreated': an earlier lab was broken (or forceRecreate) and was replaced. */
-  outcome: 'created' | 'existing' | 'recreated';
+  /** 'created': started now; 'existing': was up and healthy, left as is; 'repaired': was not
+   *  healthy and was brought back in place (containers kept); 'recreated': an earlier lab could
+   *  not be repaired (or forceRecreate) and was replaced. */
+  outcome: 'created' | 'existing' | 'repaired' | 'recreated';
   fleet: Fleet;
   paths: LabPaths;
-  /** Wall time of the fleet start; 0 for 'existing'. */
+  /** Wall time of the fleet start or repair; 0 for 'existing'. */
   startMs: number;
+  /** What was repaired, one line per fix ('repaired' only). */
+  repairs: string[];
+  /** Why the lab was recreated ('recreated' only; absent for forceRecreate). */
+  recreateReason?: string;
+  /** Lab files (inventory/lab.yml, ssh_config, known_hosts, state.json) that were out of date
+   *  and were rewritten ('existing' and 'repaired'). */
+  rewritten: string[];
 }
 
 async function readState(paths: LabPaths): Promise<FleetState | undefined> {
@@ -83,12 +96,29 @@ async function readState(paths: LabPaths): Promise<FleetState | undefined> {
   return parseFleetState(await readFile(paths.statePath, 'utf8'), paths.statePath);
 }
 
-async function writeLabInventory(fleet: Fleet, paths: LabPaths): Promise<void> {
-  await mkdir(join(paths.dir, 'inventory'), { recursive: true });
-  await writeFile(paths.inventoryPath, labInventoryYaml(fleet.inventory(), fleet.state()), { mode: 0o644 });
+/**
+ * Write the lab's files from its state: the fleet's own (known_hosts, ssh_config, state.json) and
+ * inventory/lab.yml. Only files whose content differs are written; their paths are returned.
+ */
+async function writeLabFiles(state: FleetState, paths: LabPaths): Promise<string[]> {
+  const inventory: FleetFile = {
+    path: paths.inventoryPath,
+    text: labInventoryYaml(attachFleet(state).inventory(), state),
+    mode: 0o644,
+  };
+  const written: string[] = [];
+  for (const file of [inventory, ...fleetFiles(state)]) {
+    const now = await readFile(file.path, 'utf8').catch(() => undefined);
+    if (now === file.text) continue;
+    await mkdir(dirname(file.path), { recursive: true });
+    await writeFile(file.path, file.text, { mode: file.mode });
+    written.push(file.path);
+  }
+  return written;
 }
 
 export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
+  await ensureEngine();
   const paths = labPaths(options.dir);
   let existing: FleetState | undefined;
   try {
@@ -105,13 +135,32 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
     }
   }
   const name = options.name ?? existing?.name ?? defaultLabName(paths.dir);
+  let recreateReason: string | undefined;
   if (existing && !options.forceRecreate) {
-    const states = await nodeStates(existing);
-    if (states.every((node) => node.state === 'running')) {
-      assertSameShape(existing, options);
-      const fleet = attachFleet(existing);
-      if (!existsSync(paths.inventoryPath)) await writeLabInventory(fleet, paths);
-      return { outcome: 'existing', fleet, paths, startMs: 0 };
+    const nodes = await checkLabNodes(existing);
+    const differences = shapeDifferences(existing, options);
+    if (isHealthy(nodes)) {
+      assertSameShape(existing, differences);
+      const rewritten = await writeLabFiles(existing, paths);
+      return { outcome: 'existing', fleet: attachFleet(existing), paths, startMs: 0, repairs: [], rewritten };
+    }
+    if (differences.length > 0) {
+      recreateReason = `it was not healthy (${firstProblem(nodes)}) and has ${differences.join(', ')}`;
+    } else {
+      const t0 = Date.now();
+      const repair = await repairLab(existing, nodes, STARTUP_TIMEOUT_MS);
+      if (repair.repaired) {
+        const rewritten = await writeLabFiles(repair.state, paths);
+        return {
+          outcome: 'repaired',
+          fleet: attachFleet(repair.state),
+          paths,
+          startMs: Date.now() - t0,
+          repairs: repair.steps,
+          rewritten,
+        };
+      }
+      recreateReason = repair.reason;
     }
   }
   // Whatever is left of an earlier lab here (stopped containers, a state file deleted by hand
@@ -121,30 +170,51 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   await mkdir(paths.labDir, { recursive: true, mode: 0o700 });
   // Private keys live here: keep the folder out of version control.
   await writeFile(join(paths.dir, '.bosun', '.gitignore'), '*\n');
+  // A lab replaced because it was broken keeps its shape, unless another one is asked for.
+  const shape = existing ? labShape(existing) : { hosts: 3, systemd: true, hops: 1 as const };
   const t0 = Date.now();
   const fleet = await startFleet({
     name,
-    hosts: options.hosts ?? 3,
-    systemd: options.systemd ?? true,
-    hops: options.hops ?? 1,
+    hosts: options.hosts ?? shape.hosts,
+    systemd: options.systemd ?? shape.systemd,
+    hops: options.hops ?? shape.hops,
     workdir: paths.labDir,
     keepOnExit: true,
   });
   const startMs = Date.now() - t0;
   try {
-    await writeLabInventory(fleet, paths);
+    await writeLabFiles(fleet.state(), paths);
   } catch (error) {
     await fleet.stop().catch(() => {});
     throw new BosunError('BOSUN_LAB', `cannot write ${paths.inventoryPath}: ${messageOf(error)}`, {
       cause: error,
     });
   }
-  return { outcome: previous.wasUp ? 'recreated' : 'created', fleet, paths, startMs };
+  const result: LabUpResult = {
+    outcome: previous.wasUp ? 'recreated' : 'created',
+    fleet,
+    paths,
+    startMs,
+    repairs: [],
+    rewritten: [],
+  };
+  if (recreateReason !== undefined && previous.wasUp) result.recreateReason = recreateReason;
+  return result;
 }
 
-function assertSameShape(state: FleetState, options: LabUpOptions): void {
+function firstProblem(nodes: LabNodeStatus[]): string {
+  const node = nodes.find((candidate) => candidate.problem !== undefined);
+  return node ? `${node.name}: ${node.problem}` : 'healthy';
+}
+
+function labShape(state: FleetState): { hosts: number; systemd: boolean; hops: 1 | 2 } {
   const hosts = state.nodes.filter((node) => node.role === 'host').length;
-  const hops = state.nodes.filter((node) => node.role === 'bastion').length;
+  return { hosts, systemd: state.systemd, hops: state.hops };
+}
+
+/** How the running lab differs from the shape asked for (options left out ask for nothing). */
+function shapeDifferences(state: FleetState, options: LabUpOptions): string[] {
+  const { hosts, hops } = labShape(state);
   const differences: string[] = [];
   if (options.hosts !== undefined && options.hosts !== hosts)
     differences.push(`${hosts} hosts, not ${options.hosts}`);
@@ -153,6 +223,10 @@ function assertSameShape(state: FleetState, options: LabUpOptions): void {
   }
   if (options.hops !== undefined && options.hops !== hops)
     differences.push(`${hops} bastion hop(s), not ${options.hops}`);
+  return differences;
+}
+
+function assertSameShape(state: FleetState, differences: string[]): void {
   if (differences.length > 0) {
     throw new BosunError(
       'BOSUN_LAB',
@@ -161,22 +235,10 @@ function assertSameShape(state: FleetState, options: LabUpOptions): void {
   }
 }
 
-export type ContainerState = 'running' | 'exited' | 'created' | 'paused' | 'restarting' | 'dead' | 'missing';
-
-export interface LabNodeStatus {
-  name: string;
-  role: 'bastion' | 'host';
-  containerName: string;
-  containerId: string;
-  state: ContainerState;
-  /** sshd answered with an SSH banner: on 127.0.0.1:port for bastion1, inside the container otherwise. */
-  sshd: boolean;
-}
-
 export interface LabStatus {
   /** A state file exists for this folder. */
   up: boolean;
-  /** Up, every container runs and every sshd answers. */
+  /** Up, and every node passes the health check (lab-health.ts) that `lab up` repairs by. */
   healthy: boolean;
   paths: LabPaths;
   name?: string;
@@ -186,71 +248,15 @@ export interface LabStatus {
   nodes: LabNodeStatus[];
 }
 
-async function containerState(id: string): Promise<ContainerState> {
-  const result = await dockerCli(['inspect', '--format', '{{.State.Status}}', id]);
-  if (result.code !== 0) {
-    if (/no such/i.test(result.stderr)) return 'missing';
-    throw new BosunError('BOSUN_DOCKER', `docker inspect ${id.slice(0, 12)} failed: ${result.stderr.trim()}`);
-  }
-  return result.stdout.trim() as ContainerState;
-}
-
-async function nodeStates(state: FleetState): Promise<{ id: string; state: ContainerState }[]> {
-  return Promise.all(
-    state.nodes.map(async (node) => ({
-      id: node.containerId,
-      state: await containerState(node.containerId),
-    })),
-  );
-}
-
-/** Read the SSH identification line from 127.0.0.1:port. */
-function bannerOnLoopback(port: number, timeoutMs = 3000): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let data = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolvePromise(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-      if (data.includes('\n')) done(data.startsWith('SSH-2.0-'));
-    });
-    socket.on('end', () => done(data.startsWith('SSH-2.0-')));
-  });
-}
-
-const BANNER_INSIDE = 'exec 3<>/dev/tcp/127.0.0.1/22 && timeout 3 head -c 8 <&3';
-
-async function sshdAnswers(node: FleetState['nodes'][number], state: FleetState): Promise<boolean> {
-  if (node.address === '127.0.0.1') return bannerOnLoopback(state.bastionPort);
-  const result = await dockerCli(['exec', node.containerId, 'bash', '-c', BANNER_INSIDE]);
-  return result.code === 0 && result.stdout.startsWith('SSH-2.0');
-}
-
 export async function labStatus(options: { dir: string }): Promise<LabStatus> {
+  await ensureEngine();
   const paths = labPaths(options.dir);
   const state = await readState(paths);
   if (!state) return { up: false, healthy: false, paths, nodes: [] };
-  const nodes = await Promise.all(
-    state.nodes.map(async (node): Promise<LabNodeStatus> => {
-      const containerStatus = await containerState(node.containerId);
-      return {
-        name: node.name,
-        role: node.role,
-        containerName: node.containerName,
-        containerId: node.containerId,
-        state: containerStatus,
-        sshd: containerStatus === 'running' ? await sshdAnswers(node, state) : false,
-      };
-    }),
-  );
+  const nodes = await checkLabNodes(state);
   return {
     up: true,
-    healthy: nodes.every((node) => node.state === 'running' && node.sshd),
+    healthy: isHealthy(nodes),
     paths,
     name: state.name,
     bastionPort: state.bastionPort,
@@ -299,6 +305,7 @@ async function labResources(name: string): Promise<{ containers: string[]; netwo
 }
 
 export async function labDown(options: { dir: string; name?: string }): Promise<LabDownResult> {
+  await ensureEngine();
   const paths = labPaths(options.dir);
   let state: FleetState | undefined;
   let name = options.name ?? defaultLabName(paths.dir);

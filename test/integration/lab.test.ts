@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCli } from '../../src/lab/docker-cli.js';
 import { LAB_INVENTORY_HEADER, labDown, labStatus, labUp } from '../../src/lab/lab.js';
 import { parseDocument } from '../../src/vendor/yaml.js';
+import { type InProcessRun, runInProcess } from '../support/in-process-cli.js';
 
 const name = `${process.env.BOSUN_FLEET_PREFIX ?? 'bosun-fleet-'}lab`;
 
@@ -74,12 +75,16 @@ describe('bosun lab up / status / down', () => {
     await rm(join(dir, 'inventory', 'lab.yml'));
     const again = await labUp({ dir, name });
     expect(again.outcome).toBe('existing');
+    // Only the missing file: the others already matched the running lab.
+    expect(again.rewritten).toEqual([join(dir, 'inventory', 'lab.yml')]);
     expect(again.fleet.hosts.map((host) => host.containerId)).toEqual(
       before.nodes
         .filter((node: { role: string }) => node.role === 'host')
         .map((node: { containerId: string }) => node.containerId),
     );
     expect(existsSync(join(dir, 'inventory', 'lab.yml'))).toBe(true);
+    // Only the missing file: the others already matched the running lab.
+    expect(again.rewritten).toEqual([join(dir, 'inventory', 'lab.yml')]);
   });
 
   it('refuses to silently reuse a running lab of another shape', async () => {
@@ -101,7 +106,7 @@ describe('bosun lab up / status / down', () => {
     ]);
   });
 
-  it('notices a stopped node, and up replaces the broken lab', async () => {
+  it('notices a stopped systemd host, and up boots it again in place', async () => {
     const host2 = (await labStatus({ dir })).nodes.find((node) => node.name === 'host2')!;
     expect((await dockerCli(['kill', host2.containerId])).code).toBe(0);
     const broken = await labStatus({ dir });
@@ -111,10 +116,13 @@ describe('bosun lab up / status / down', () => {
       sshd: false,
     });
 
-    const replaced = await labUp({ dir, name, hosts: 2 });
-    expect(replaced.outcome).toBe('recreated');
-    expect(replaced.fleet.hosts[1]!.containerId).not.toBe(host2.containerId);
+    const repaired = await labUp({ dir, name, hosts: 2 });
+    console.info(`lab up repaired a killed systemd host in ${repaired.startMs} ms`);
+    expect(repaired.outcome).toBe('repaired');
+    expect(repaired.repairs).toEqual(['host2: was exited; started']);
+    expect(repaired.fleet.hosts[1]!.containerId).toBe(host2.containerId);
     expect((await labStatus({ dir })).healthy).toBe(true);
+    expect(await sshHostname(join(dir, '.bosun', 'lab', 'ssh_config'), 'host2')).toBe('host2');
   });
 
   it('down removes containers, networks, state and the inventory, and can be repeated', async () => {
@@ -136,5 +144,126 @@ describe('bosun lab up / status / down', () => {
     const down = await labDown({ dir });
     expect(down.keptInventory).toBe(join(dir, 'inventory', 'lab.yml'));
     expect(existsSync(join(dir, 'inventory', 'lab.yml'))).toBe(true);
+  });
+});
+
+/** `bosun ...` in-process in `cwd`, as a user runs it there (no ssh-agent). */
+function cli(argv: string[], cwd: string): Promise<InProcessRun> {
+  return runInProcess(argv, { cwd, env: { NO_COLOR: '1' } });
+}
+
+async function docker(...args: string[]): Promise<string> {
+  const result = await dockerCli(args);
+  expect(result.code, `docker ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout.trim();
+}
+
+/** The host port Docker publishes the container's sshd on now. */
+async function publishedPort(containerId: string): Promise<number> {
+  return Number((await docker('port', containerId, '22/tcp')).split('\n')[0]!.split(':').pop());
+}
+
+/** `bosun exec all -i inventory/lab.yml -- true` reaches every host through the bastion. */
+async function expectEveryHostAnswers(dir: string, hosts: string[]): Promise<void> {
+  const run = await cli(['exec', 'all', '-i', 'inventory/lab.yml', '--', 'true'], dir);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  for (const host of hosts) expect(run.stdout).toContain(`${host} | CHANGED | rc=0`);
+  expect(run.stdout).toContain(`${hosts.length} ok, 0 failed, 0 unreachable`);
+}
+
+describe('bosun lab up repairs a lab whose containers were restarted or stopped', () => {
+  // Plain hosts: they start in about a second each, and what is repaired is the same.
+  const repairName = `${process.env.BOSUN_FLEET_PREFIX ?? 'bosun-fleet-'}lab-repair`;
+  let dir: string;
+  let ids: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bosun-lab-repair-'));
+    const up = await labUp({ dir, hosts: 2, systemd: false, name: repairName });
+    expect(up.outcome).toBe('created');
+    ids = Object.fromEntries(up.fleet.state().nodes.map((node) => [node.name, node.containerId]));
+  });
+  afterAll(async () => {
+    const down = await cli(['lab', 'down'], dir);
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('after the bastion restarts on a new port, status says unhealthy and up rewrites the files', async () => {
+    const oldPort = await publishedPort(ids.bastion1!);
+    await docker('restart', ids.bastion1!);
+    const newPort = await publishedPort(ids.bastion1!);
+    expect(newPort).not.toBe(oldPort);
+
+    const status = await cli(['lab', 'status'], dir);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/NOT healthy/);
+    expect((await labStatus({ dir })).healthy).toBe(false);
+
+    const up = await cli(['lab', 'up'], dir);
+    console.info(up.stdout.split('\n')[0]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/ repaired in /);
+    expect(up.stdout).toContain(`bastion1: published port moved from ${oldPort} to ${newPort}`);
+    expect(up.stdout).toMatch(/rewrote: .*inventory\/lab\.yml/);
+
+    const inventory = parseDocument(await readFile(join(dir, 'inventory', 'lab.yml'), 'utf8')).toJS();
+    expect(inventory.all.vars.bosun_bastions).toEqual([{ host: '127.0.0.1', port: newPort }]);
+    const labDir = join(dir, '.bosun', 'lab');
+    expect(await readFile(join(labDir, 'known_hosts'), 'utf8')).toContain(`[127.0.0.1]:${newPort} `);
+    expect(await readFile(join(labDir, 'known_hosts'), 'utf8')).not.toContain(`[127.0.0.1]:${oldPort} `);
+    expect(await readFile(join(labDir, 'ssh_config'), 'utf8')).toContain(`Port ${newPort}\n`);
+    expect(await sshHostname(join(labDir, 'ssh_config'), 'host1')).toBe('host1');
+    expect((await cli(['lab', 'status'], dir)).code).toBe(0);
+    await expectEveryHostAnswers(dir, ['host1', 'host2']);
+  });
+
+  it('starts stopped containers (bastion and host) in place and keeps what is on them', async () => {
+    await docker('exec', ids.host1!, 'sh', '-c', 'echo kept > /root/bosun-marker');
+    await docker('stop', '-t', '1', ids.bastion1!, ids.host1!);
+    await docker('restart', '-t', '1', ids.host2!);
+    const status = await labStatus({ dir });
+    expect(status.nodes.map((node) => [node.name, node.state])).toEqual([
+      ['bastion1', 'exited'],
+      ['host1', 'exited'],
+      ['host2', 'running'],
+    ]);
+
+    const up = await cli(['lab', 'up'], dir);
+    console.info(up.stdout.split('\n')[0]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/ repaired in /);
+    expect(up.stdout).toContain('bastion1: was exited; started');
+    expect(up.stdout).toContain('host1: was exited; started');
+    // host2 was restarted, not stopped: it comes back by itself (at most sshd is waited for).
+    expect(up.stdout).not.toContain('host2: was');
+    const after = await labStatus({ dir });
+    expect(after.healthy).toBe(true);
+    expect(Object.fromEntries(after.nodes.map((node) => [node.name, node.containerId]))).toEqual(ids);
+    expect(await docker('exec', ids.host1!, 'cat', '/root/bosun-marker')).toBe('kept');
+    const inventory = parseDocument(await readFile(join(dir, 'inventory', 'lab.yml'), 'utf8')).toJS();
+    expect(inventory.all.vars.bosun_bastions).toEqual([
+      { host: '127.0.0.1', port: await publishedPort(ids.bastion1!) },
+    ]);
+    await expectEveryHostAnswers(dir, ['host1', 'host2']);
+  });
+
+  it('recreates the lab when a container is gone, and says why', async () => {
+    await docker('rm', '-f', '-v', ids.host2!);
+    const up = await cli(['lab', 'up'], dir);
+    console.info(up.stdout.split('\n')[0]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/ recreated in .*\(host2: the container is missing\)/);
+    const after = await labStatus({ dir });
+    expect(after.healthy).toBe(true);
+    expect(after.nodes.find((node) => node.name === 'host2')!.containerId).not.toBe(ids.host2);
+    await expectEveryHostAnswers(dir, ['host1', 'host2']);
+  });
+
+  it('with a healthy lab, up changes nothing and says it is already up', async () => {
+    const up = await cli(['lab', 'up'], dir);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/ already up\n/);
+    expect(up.stdout).not.toMatch(/repaired|rewrote/);
   });
 });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../src/cli/io.js';
-import { bosunVersion, main } from '../../../src/cli/main.js';
+import { bosunVersion } from '../../../src/cli/main.js';
 import { connectionOverrides } from '../../../src/cli/options.js';
+import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
 
 // The CLI run in-process: argument parsing, exit codes, and ad-hoc runs through the local
 // transport (a real /bin/sh on this machine) and an SSH host on a closed loopback port.
@@ -35,25 +36,12 @@ const local = write(
 `,
 );
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function bosun(argv: string[], env: Record<string, string> = {}, signal?: AbortSignal): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([]),
-    env: { ...env },
-    cwd: dir,
-    signal,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function bosun(
+  argv: string[],
+  env: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<InProcessRun> {
+  return runInProcess(argv, { cwd: dir, env, ...(signal ? { signal } : {}) });
 }
 
 describe('bosun command line', () => {

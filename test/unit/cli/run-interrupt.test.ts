@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/io.js';
-import { main } from '../../../src/cli/main.js';
 import type { HostResultEvent, RunEvent } from '../../../src/engine/events.js';
-import { processesWith, until } from '../support/local-processes.js';
+import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
+import { processesWith, until } from '../../support/local-processes.js';
 
 // Ctrl-C (the CLI's abort signal) during `bosun run` and `bosun exec` on local hosts: the
 // commands in flight are stopped with every process they started, each host is reported in
@@ -20,38 +18,25 @@ writeFileSync(
   'all:\n  vars:\n    bosun_connection: local\n  hosts:\n    h1:\n    h2:\n    h3:\n',
 );
 
-interface Interrupted {
-  code: number;
-  stdout: string;
-  stderr: string;
+interface Interrupted extends InProcessRun {
   /** Milliseconds from the abort to the command's return. */
   ms: number;
 }
 
 /** Run the CLI in-process and abort it once `ready()` holds. */
 async function interruptWhen(argv: string[], ready: () => boolean): Promise<Interrupted> {
-  let stdout = '';
-  let stderr = '';
   const controller = new AbortController();
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([]),
-    env: { CI: 'true' },
-    cwd: dir,
-    signal: controller.signal,
-  };
-  const running = main(argv, io);
-  let finished = false;
-  void running.finally(() => {
-    finished = true;
+  const running = runInProcess(argv, { cwd: dir, env: { CI: 'true' }, signal: controller.signal });
+  let finished: InProcessRun | undefined;
+  void running.then((run) => {
+    finished = run;
   });
-  await until(() => ready() || finished, 'the commands to start');
-  expect(finished, `the command ended before it was interrupted:\n${stdout}${stderr}`).toBe(false);
+  await until(() => ready() || finished !== undefined, 'the commands to start');
+  expect(finished, 'the command ended before it was interrupted').toBeUndefined();
   const aborted = Date.now();
   controller.abort();
-  const code = await running;
-  return { code, stdout, stderr, ms: Date.now() - aborted };
+  const run = await running;
+  return { ...run, ms: Date.now() - aborted };
 }
 
 describe('Ctrl-C during bosun run', () => {

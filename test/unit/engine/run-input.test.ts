@@ -1,13 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/io.js';
-import { main } from '../../../src/cli/main.js';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { listPlays } from '../../../src/engine/listing.js';
 import { isBosunError } from '../../../src/errors.js';
+import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
 
 // Loading a run's input: everything checked before any connection. And the commands that
 // only read input (`bosun vars`, `bosun schema`, `bosun run --list-*`), run in-process.
@@ -27,18 +25,8 @@ async function inputError(options: Parameters<typeof loadRunInput>[0]): Promise<
   throw new Error('loadRunInput did not fail');
 }
 
-async function bosun(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([]),
-    env: {},
-    cwd: dir,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function bosun(argv: string[]): Promise<InProcessRun> {
+  return runInProcess(argv, { cwd: dir });
 }
 
 describe('loadRunInput', () => {

@@ -7,7 +7,7 @@ import { type BosunError, isBosunError } from '../../../src/errors.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
 import { buildCommandLine } from '../../../src/transport/remote-command.js';
-import { processesWith, until } from '../support/local-processes.js';
+import { processesWith, until } from '../../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
 const t = new LocalTransport();
