@@ -156,7 +156,13 @@ function firstLine(text: string): string {
 export function atomicWriteScript(path: string, options: PutOptions = {}): RawShell {
   const dir = posix.dirname(path);
   const tmp = posix.join(dir, `.${posix.basename(path)}.bosun-${randomBytes(6).toString('hex')}`);
-  const steps: RawShell[] = [sh`umask 077`, sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`, sh`cat > ${tmp}`];
+  // A stop (Ctrl-C, timeout) sends SIGTERM: exit through the EXIT trap so the temp file goes too.
+  const steps: RawShell[] = [
+    sh`umask 077`,
+    sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`,
+    sh`trap 'exit 143' HUP INT TERM`,
+    sh`cat > ${tmp}`,
+  ];
   if (options.mode) steps.push(sh`chmod ${options.mode} ${tmp}`);
   else
     steps.push(

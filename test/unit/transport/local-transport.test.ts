@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { type BosunError, isBosunError } from '../../../src/errors.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
 import { buildCommandLine } from '../../../src/transport/remote-command.js';
+import { atomicWriteScript } from '../../../src/transport/shell-transport.js';
 import { processesWith, until } from '../../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
@@ -97,6 +99,20 @@ describe('ShellTransport over the local transport', () => {
     );
     // No temp file is left beside the target.
     expect(readdirSync(dir).filter((name) => name.includes('bosun-'))).toEqual([]);
+  });
+
+  it('leaves no temp file when a write is stopped by SIGTERM halfway', async () => {
+    const path = join(dir, 'stopped-write');
+    // The write's own process group, its input still open: it is halfway.
+    const child = spawn('/bin/sh', ['-c', atomicWriteScript(path).text], { detached: true, stdio: 'pipe' });
+    child.stdin.write('the first half');
+    const temp = () => readdirSync(dir).filter((name) => name.startsWith('.stopped-write.bosun-'));
+    await until(() => temp().length === 1 && statSync(join(dir, temp()[0]!)).size > 0, 'the temp file');
+    const ended = new Promise((resolve) => child.once('close', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    expect(await ended).toBe(143);
+    expect(temp()).toEqual([]);
+    expect(readdirSync(dir)).not.toContain('stopped-write');
   });
 
   it('keeps the mode of a file it replaces when none is given', async () => {
