@@ -40,12 +40,9 @@ async function processes(host: string): Promise<string[]> {
     .filter((line) => line !== '' && !line.endsWith('ps -eo user=,args='));
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Waits until `check` holds (ps and the like over docker exec, so every look takes a while). */
+async function eventually(check: () => Promise<boolean>, what: string, timeout = 60_000): Promise<void> {
+  await expect.poll(check, { timeout, interval: 100, message: what }).toBe(true);
 }
 
 async function playbook(name: string, plays: object[]): Promise<string> {

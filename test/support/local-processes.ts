@@ -7,12 +7,3 @@ export function processesWith(token: string): string[] {
     .split('\n')
     .filter((line) => line.includes(token) && !line.includes('ps -eo'));
 }
-
-/** Resolves once `check()` holds; fails after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostResultEvent, RunEvent } from '../../../src/engine/events.js';
 import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
-import { processesWith, until } from '../../support/local-processes.js';
+import { processesWith } from '../../support/local-processes.js';
 
 // Ctrl-C (the CLI's abort signal) during `bosun run` and `bosun exec` on local hosts: the
 // commands in flight are stopped with every process they started, each host is reported in
@@ -31,7 +31,13 @@ async function interruptWhen(argv: string[], ready: () => boolean): Promise<Inte
   void running.then((run) => {
     finished = run;
   });
-  await until(() => ready() || finished !== undefined, 'the commands to start');
+  await expect
+    .poll(() => ready() || finished !== undefined, {
+      timeout: 20_000,
+      interval: 50,
+      message: 'the commands to start',
+    })
+    .toBe(true);
   expect(finished, 'the command ended before it was interrupted').toBeUndefined();
   const aborted = Date.now();
   controller.abort();

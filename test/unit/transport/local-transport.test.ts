@@ -9,7 +9,7 @@ import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
 import { buildCommandLine } from '../../../src/transport/remote-command.js';
 import { atomicWriteScript } from '../../../src/transport/shell-transport.js';
-import { processesWith, until } from '../../support/local-processes.js';
+import { processesWith } from '../../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
 const t = new LocalTransport();
@@ -75,7 +75,13 @@ describe('ShellTransport over the local transport', () => {
     const own = new LocalTransport();
     const token = `sleep 27.${process.pid}`;
     const running = own.exec(raw(`${token} & ${token}; true`)).catch((e: unknown) => e);
-    await until(() => processesWith(token).length >= 2, 'the command to start');
+    await expect
+      .poll(() => processesWith(token).length >= 2, {
+        timeout: 20_000,
+        interval: 50,
+        message: 'the command to start',
+      })
+      .toBe(true);
     await own.interrupt();
     const error = (await running) as BosunError;
     expect(error.code).toBe('BOSUN_INTERRUPTED');
@@ -107,7 +113,13 @@ describe('ShellTransport over the local transport', () => {
     const child = spawn('/bin/sh', ['-c', atomicWriteScript(path).text], { detached: true, stdio: 'pipe' });
     child.stdin.write('the first half');
     const temp = () => readdirSync(dir).filter((name) => name.startsWith('.stopped-write.bosun-'));
-    await until(() => temp().length === 1 && statSync(join(dir, temp()[0]!)).size > 0, 'the temp file');
+    await expect
+      .poll(() => temp().length === 1 && statSync(join(dir, temp()[0]!)).size > 0, {
+        timeout: 20_000,
+        interval: 50,
+        message: 'the temp file',
+      })
+      .toBe(true);
     const ended = new Promise((resolve) => child.once('close', resolve));
     process.kill(-child.pid!, 'SIGTERM');
     expect(await ended).toBe(143);
