@@ -23,6 +23,9 @@ export interface ExecCommandOptions {
   timeout?: number;
   /** Seconds. */
   connectTimeout?: number;
+  /** Seconds. */
+  keepaliveInterval?: number;
+  keepaliveCount?: number;
   json?: boolean;
 }
 

@@ -2,12 +2,12 @@
  * Ad-hoc execution: one shell command on many hosts, at most `forks` at a time, each host's
  * outcome reported as soon as it is known. Nothing here prints; the caller renders results.
  */
-import { isBosunError, messageOf } from '../errors.js';
+import { isBosunError, isUnreachableError, messageOf } from '../errors.js';
 import type { HostConnection } from '../inventory/connection.js';
 import type { RawShell } from '../transport/quote.js';
 import type { TransportRun } from '../transport/registry.js';
 import { pLimit } from '../vendor/p-limit.js';
-import { EXIT, isUnreachable } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 
 export type HostStatus = 'ok' | 'failed' | 'unreachable';
 
@@ -36,7 +36,8 @@ export interface AdHocOptions {
 
 /**
  * Run on every connection, at most `forks` at once. When `signal` aborts, queued hosts are
- * dropped, connections are closed, and the results known so far are returned at once.
+ * dropped, the commands in flight are stopped on their hosts, and the results known so far
+ * are returned.
  */
 export async function runAdHoc(options: AdHocOptions): Promise<HostRunResult[]> {
   const limit = pLimit(Math.max(1, options.forks));
@@ -45,9 +46,8 @@ export async function runAdHoc(options: AdHocOptions): Promise<HostRunResult[]> 
   const aborted = new Promise<void>((resolve) => {
     onAbort = () => {
       limit.clearQueue();
-      // Closing the run drops every SSH connection, so commands in flight end now.
-      void options.run.close().catch(() => {});
-      resolve();
+      // Closing a connection would leave the command running on the host: stop it first.
+      void options.run.interrupt().finally(resolve);
     };
   });
   if (options.signal?.aborted) onAbort();
@@ -93,7 +93,7 @@ async function runOne(connection: HostConnection, options: AdHocOptions): Promis
   } catch (error) {
     return {
       host: connection.host,
-      status: isUnreachable(error) ? 'unreachable' : 'failed',
+      status: isUnreachableError(error) ? 'unreachable' : 'failed',
       rc: null,
       stdout: '',
       stderr: '',

@@ -1,4 +1,4 @@
-import { type BosunError, isBosunError } from '../errors.js';
+import type { BosunError } from '../errors.js';
 
 /** The CLI's exit codes (README "Using it"). */
 export const EXIT = {
@@ -7,25 +7,13 @@ export const EXIT = {
   error: 1,
   /** A command failed on some host. */
   hostFailed: 2,
-  /** Some host could not be reached or logged in to. */
+  /** Some host could not be reached or logged in to, or its connection was lost mid-run. */
   unreachable: 3,
   /** Bad input: arguments, inventory, patterns. */
   input: 4,
   /** Interrupted (Ctrl-C). */
   interrupted: 130,
 } as const;
-
-/** Errors that mean "could not get onto the host", as opposed to "the command failed there". */
-const UNREACHABLE_CODES = new Set([
-  'BOSUN_UNREACHABLE',
-  'BOSUN_AUTH_FAILED',
-  'BOSUN_HOST_KEY_MISMATCH',
-  'BOSUN_HOST_KEY_UNKNOWN',
-]);
-
-export function isUnreachable(error: unknown): boolean {
-  return isBosunError(error) && UNREACHABLE_CODES.has(error.code);
-}
 
 /** Exit code for an error that ended the whole command (per-host errors are counted instead). */
 export function exitCodeOf(error: BosunError): number {

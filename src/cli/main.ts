@@ -16,7 +16,14 @@ import { EXIT, exitCodeOf } from './exit-codes.js';
 import { inventoryGraphCommand, inventoryListCommand } from './inventory-command.js';
 import { type CliIO, processIO } from './io.js';
 import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js';
-import { BECOME_PASSWORD_ENV, collect, hops, positiveInteger, positiveSeconds } from './options.js';
+import {
+  addKeepaliveOptions,
+  BECOME_PASSWORD_ENV,
+  collect,
+  hops,
+  positiveInteger,
+  positiveSeconds,
+} from './options.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSchemaCommand } from './schema-command.js';
 import { registerVarsCommand } from './vars-command.js';
@@ -41,7 +48,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  program
+  const exec = program
     .command('exec')
     .description('run a shell command on every host matching PATTERN, like `ansible PATTERN -m shell -a`')
     .argument(
@@ -56,7 +63,8 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-T, --timeout <seconds>', 'abandon the command on a host after this long', positiveSeconds)
-    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
+    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds);
+  addKeepaliveOptions(exec)
     .option('--json', 'one JSON object per host per line')
     .addHelpText(
       'after',

@@ -5,7 +5,7 @@
  */
 import { BosunError } from '../errors.js';
 import type { ConnectionOverrides } from '../inventory/connection.js';
-import { InvalidArgumentError } from '../vendor/commander.js';
+import { type Command, InvalidArgumentError } from '../vendor/commander.js';
 import type { CliIO } from './io.js';
 import { readSecretFromTty } from './prompt.js';
 
@@ -39,6 +39,24 @@ export interface ConnectionOptions {
   trustNewHostKeys?: boolean | undefined;
   /** Seconds. */
   connectTimeout?: number | undefined;
+  /** Seconds. */
+  keepaliveInterval?: number | undefined;
+  keepaliveCount?: number | undefined;
+}
+
+/** The SSH keep-alive options of `exec` and `run` (they win over the inventory's variables). */
+export function addKeepaliveOptions(command: Command): Command {
+  return command
+    .option(
+      '--keepalive-interval <seconds>',
+      'SSH keep-alive every this long (default 15; inventory: bosun_keepalive_interval)',
+      positiveSeconds,
+    )
+    .option(
+      '--keepalive-count <n>',
+      'unanswered keep-alives before a host counts as lost (default 3; inventory: bosun_keepalive_count)',
+      positiveInteger,
+    );
 }
 
 /**
@@ -53,6 +71,9 @@ export async function connectionOverrides(
     becomePassword: options.askBecomePass ? await becomePassword(io) : undefined,
     trustNewHostKeys: options.trustNewHostKeys,
     connectTimeout: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
+    keepaliveInterval:
+      options.keepaliveInterval === undefined ? undefined : Math.round(options.keepaliveInterval * 1000),
+    keepaliveCountMax: options.keepaliveCount,
     onHostKeyAccepted: (info) => {
       io.stderr.write(
         `bosun: accepted new host key for ${hostKeyName(info.host, info.port)} (${info.fingerprint}) into ${info.file}\n`,

@@ -14,6 +14,7 @@ import type { Command } from '../vendor/commander.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, warn } from './io.js';
 import {
+  addKeepaliveOptions,
   BECOME_PASSWORD_ENV,
   collect,
   connectionOverrides,
@@ -35,12 +36,15 @@ export interface RunCommandOptions {
   askBecomePass?: boolean;
   /** Seconds. */
   connectTimeout?: number;
+  /** Seconds. */
+  keepaliveInterval?: number;
+  keepaliveCount?: number;
   listHosts?: boolean;
   listTasks?: boolean;
 }
 
 export function registerRunCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('run')
     .description('run a playbook, like ansible-playbook')
     .argument('<playbook>', 'the playbook file')
@@ -60,7 +64,8 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--json', 'one JSON object per event per line on stdout')
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
-    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
+    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds);
+  addKeepaliveOptions(command)
     .option('--list-hosts', 'list the hosts of each play and exit')
     .option('--list-tasks', 'list the tasks of each play (after --tags/--skip-tags) and exit')
     .addHelpText(
@@ -138,6 +143,14 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
   } finally {
     await reporter.close();
   }
-  if (summary.interrupted) warn(io, 'interrupted');
+  if (summary.interrupted) warn(io, interruptedWarning(summary.interruptedTasks));
   return exitCodeForRun(summary);
+}
+
+/** `interrupted`, and which task each host was stopped in. */
+export function interruptedWarning(tasks: Record<string, string>): string {
+  const hosts = Object.entries(tasks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (hosts.length === 0) return 'interrupted';
+  const list = hosts.map(([host, task]) => `${host} in TASK [${task}]`).join(', ');
+  return `interrupted; commands stopped on ${list}`;
 }

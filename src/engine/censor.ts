@@ -20,6 +20,8 @@ export function censorResult(event: HostResultEvent): HostResultEvent {
   };
   // Whether the task failed or was unreachable is not a secret; why may be.
   if (event.status === 'failed' || event.status === 'unreachable') out.msg = CENSORED_MESSAGE;
+  // What an interrupt stopped is Bosun's own words, never the task's output.
+  if (event.status === 'interrupted' && event.msg !== undefined) out.msg = event.msg;
   if (event.item !== undefined) out.item = '(censored)';
   if (event.loop) out.loop = true;
   if (event.delegatedTo !== undefined) out.delegatedTo = event.delegatedTo;

@@ -5,7 +5,8 @@
  * part of any event, and results of `no_log` tasks are censored before they are emitted.
  */
 
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+/** `interrupted`: the host was running this task when the run was interrupted (Ctrl-C); its command was stopped. */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'interrupted';
 
 /** A unified diff of one file, or of a set of attributes (`before`/`after` as `key: value` lines). */
 export interface EventDiff {
@@ -26,6 +27,8 @@ export interface HostRecap {
   failed: number;
   skipped: number;
   ignored: number;
+  /** Tasks stopped by an interrupt (Ctrl-C): present only on hosts that had one. */
+  interrupted?: number;
 }
 
 export interface RunStartEvent {
@@ -69,7 +72,7 @@ export interface HostResultEvent {
   task: string;
   taskId: string;
   status: HostStatus;
-  /** A message worth showing: the failure, the debug output, the unreachable reason. */
+  /** A message worth showing: the failure, the debug output, the unreachable reason, what an interrupt stopped. */
   msg?: string;
   diffs?: EventDiff[];
   rc?: number | null;
@@ -146,6 +149,9 @@ export function countResult(recap: HostRecap, event: HostResultEvent): void {
       break;
     case 'unreachable':
       recap.unreachable += 1;
+      break;
+    case 'interrupted':
+      recap.interrupted = (recap.interrupted ?? 0) + 1;
       break;
     case 'failed':
       if (event.ignored) {

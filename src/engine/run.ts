@@ -27,6 +27,8 @@ import { type HostTaskResult, runTaskOnHost, type TaskRunContext } from './task-
 /** Where transports come from: a TransportRun (one SSH pool for the run) unless a test gives another. */
 export interface TransportProvider {
   transport(spec: TransportSpec): Transport;
+  /** Stop the commands in flight (and their processes on the hosts); start no more. */
+  interrupt(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,10 @@ export interface RunPlaybookOptions {
   /** Hosts worked on at once (default 50). */
   forks?: number;
   tags?: TagSelection;
-  /** Aborted (Ctrl-C): no new task starts, connections are closed, the run ends as interrupted. */
+  /**
+   * Aborted (Ctrl-C): no new task starts, the commands in flight are stopped on their hosts
+   * (each such host's task is reported `interrupted`), and the run ends as interrupted.
+   */
   signal?: AbortSignal | undefined;
   transports?: TransportProvider;
   /** How retries wait (tests pass a fast one). */
@@ -47,6 +52,8 @@ export interface RunSummary {
   /** Hosts that failed (not ignored) somewhere in the run. */
   failedHosts: string[];
   unreachableHosts: string[];
+  /** Hosts whose task an interrupt stopped, and that task. */
+  interruptedTasks: Record<string, string>;
   /** Why the run stopped early (any_errors_fatal, max_fail_percentage, no hosts left). */
   aborted?: string;
   interrupted: boolean;
@@ -69,6 +76,7 @@ class PlaybookRunner {
   private readonly recap = new Map<string, HostRecap>();
   private readonly failed = new Set<string>();
   private readonly unreachable = new Set<string>();
+  private readonly interruptedTasks = new Map<string, string>();
   private readonly facts = new FactStore();
   private readonly transports: TransportProvider;
   private readonly opened = new Map<string, Transport>();
@@ -100,6 +108,7 @@ class PlaybookRunner {
         this.recap.set(event.host, recap);
       }
       countResult(recap, event);
+      if (event.status === 'interrupted') this.interruptedTasks.set(event.host, event.task);
     }
     this.options.onEvent(event);
   }
@@ -107,8 +116,9 @@ class PlaybookRunner {
   async run(started: number): Promise<RunSummary> {
     const signal = this.options.signal;
     this.onAbort = () => {
-      // Commands in flight end when their connections close.
-      void this.transports.close().catch(() => {});
+      // Closing a connection would leave the commands running on the hosts: stop them first;
+      // their tasks then end as interrupted, and the connections close with the run.
+      void this.transports.interrupt().catch(() => {});
     };
     signal?.addEventListener('abort', this.onAbort, { once: true });
     this.emit({
@@ -131,6 +141,7 @@ class PlaybookRunner {
       recap,
       failedHosts: [...this.failed],
       unreachableHosts: [...this.unreachable],
+      interruptedTasks: Object.fromEntries(this.interruptedTasks),
       interrupted,
       durationMs,
     };

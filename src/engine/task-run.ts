@@ -1,11 +1,11 @@
 /**
  * One task on one host: `when`, `loop`, rendering and checking the arguments, become,
  * environment, delegate_to, the module run, changed_when / failed_when, retries / until,
- * and the result registered and reported. Failures of the task are results; only an
- * unreachable host is thrown (the host leaves the play).
+ * and the result registered and reported. Failures of the task are results; an unreachable
+ * host (it leaves the play) and an interrupted command are reported as such.
  */
 import { readFile } from 'node:fs/promises';
-import { BosunError, isBosunError, messageOf } from '../errors.js';
+import { BosunError, isBosunError, isUnreachableError, messageOf } from '../errors.js';
 import type { HostConnection } from '../inventory/connection.js';
 import type { PlayModel } from '../model/playbook-types.js';
 import { checkModuleArgs, isTemplate } from '../model/task-args.js';
@@ -29,18 +29,6 @@ import { type FactStore, factSource, taskScope } from './host-scope.js';
 import { localFileCandidates } from './input.js';
 import { type ModuleRun, runModule } from './module-run.js';
 import { argOrigins, argPath, loopItems, modulePath, type TaskEntry } from './play-plan.js';
-
-/** Errors meaning "could not get onto the host", as opposed to "the task failed there". */
-const UNREACHABLE_CODES = new Set([
-  'BOSUN_UNREACHABLE',
-  'BOSUN_AUTH_FAILED',
-  'BOSUN_HOST_KEY_MISMATCH',
-  'BOSUN_HOST_KEY_UNKNOWN',
-]);
-
-export function isUnreachableError(error: unknown): error is BosunError {
-  return isBosunError(error) && UNREACHABLE_CODES.has(error.code);
-}
 
 /** What the task runner needs from the play runner. */
 export interface TaskRunContext {
@@ -71,7 +59,7 @@ export interface HostTaskResult {
 
 /** One run of the module (one item of a loop), after changed_when / failed_when / until. */
 interface Attempt {
-  status: Exclude<HostStatus, 'unreachable'>;
+  status: Exclude<HostStatus, 'unreachable' | 'interrupted'>;
   registered: Record<string, unknown>;
   msg?: string;
   diffs?: EventDiff[];
@@ -114,6 +102,11 @@ export async function runTaskOnHost(
       const e = event({ status: 'unreachable', msg: `${error.code}: ${error.message}` });
       emit(e);
       return { host, status: 'unreachable', ignored: false, registered: {}, flush: false, event: e };
+    }
+    if (isBosunError(error, 'BOSUN_INTERRUPTED')) {
+      const e = event({ status: 'interrupted', msg: interruptedMessage(error) });
+      emit(e);
+      return { host, status: 'interrupted', ignored: false, registered: {}, flush: false, event: e };
     }
     const msg = failureMessage(error);
     outcome = {
@@ -165,6 +158,12 @@ function eventFields(attempt: Attempt): Partial<HostResultEvent> {
   return fields;
 }
 
+/** What the interrupt did to the host's command (the transport says), else the whole message. */
+function interruptedMessage(error: BosunError): string {
+  const what = error.details?.what;
+  return typeof what === 'string' ? what : error.message;
+}
+
 function failureMessage(error: unknown): string {
   if (!isBosunError(error)) return messageOf(error);
   if (error.code === 'BOSUN_INPUT' || error.code === 'BOSUN_MODULE_FAILED') return error.message;
@@ -199,7 +198,7 @@ async function runLoop(
     try {
       attempt = await runSingle(c, entry, host, itemScope);
     } catch (error) {
-      if (isUnreachableError(error)) throw error;
+      if (isUnreachableError(error) || isBosunError(error, 'BOSUN_INTERRUPTED')) throw error;
       const msg = failureMessage(error);
       attempt = { status: 'failed', msg, registered: { changed: false, failed: true, msg } };
     }

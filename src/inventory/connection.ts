@@ -23,6 +23,8 @@ export const CONNECTION_VARIABLES = {
   password: ['bosun_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'],
   bastions: ['bosun_bastions'],
   knownHostsFile: ['bosun_known_hosts_file'],
+  keepaliveInterval: ['bosun_keepalive_interval'],
+  keepaliveCount: ['bosun_keepalive_count'],
   connection: ['bosun_connection', 'ansible_connection'],
   become: ['bosun_become', 'ansible_become'],
   becomeUser: ['bosun_become_user', 'ansible_become_user'],
@@ -51,6 +53,10 @@ export interface ConnectionOverrides {
   onHostKeyAccepted?: SshTransportOptions['onHostKeyAccepted'];
   /** Milliseconds per SSH hop. */
   connectTimeout?: number | undefined;
+  /** Milliseconds between SSH keep-alives while a connection is idle or a command runs. */
+  keepaliveInterval?: number | undefined;
+  /** Keep-alives left unanswered before the connection counts as lost. */
+  keepaliveCountMax?: number | undefined;
   /** Default command timeout, milliseconds. */
   commandTimeout?: number | undefined;
   /** ssh config to read; false ignores ~/.ssh/config. */
@@ -123,6 +129,8 @@ export function hostConnection(
     trustNewHostKeys: overrides.trustNewHostKeys,
     onHostKeyAccepted: overrides.onHostKeyAccepted,
     connectTimeout: overrides.connectTimeout,
+    keepaliveInterval: overrides.keepaliveInterval ?? read.seconds('keepaliveInterval'),
+    keepaliveCountMax: overrides.keepaliveCountMax ?? read.count('keepaliveCount'),
     sshConfig: overrides.sshConfig,
     ...shell,
   });
@@ -230,6 +238,34 @@ class Reader {
     return port;
   }
 
+  /** A duration written in seconds (fractions allowed), as milliseconds. */
+  seconds(setting: Setting): number | undefined {
+    const found = this.find(setting);
+    if (!found) return undefined;
+    const seconds = toNumber(found.resolved.value);
+    if (seconds === undefined || seconds <= 0) {
+      throw this.error(
+        found,
+        `must be a number of seconds above 0, got ${this.got(setting, found.resolved.value)}`,
+      );
+    }
+    return Math.round(seconds * 1000);
+  }
+
+  /** A whole number of at least 1. */
+  count(setting: Setting): number | undefined {
+    const found = this.find(setting);
+    if (!found) return undefined;
+    const count = toNumber(found.resolved.value);
+    if (count === undefined || !Number.isInteger(count) || count < 1) {
+      throw this.error(
+        found,
+        `must be a whole number of at least 1, got ${this.got(setting, found.resolved.value)}`,
+      );
+    }
+    return count;
+  }
+
   /** A file path: `~` expanded, relative paths taken from the inventory file's folder. */
   path(setting: Setting): string | undefined {
     const found = this.find(setting);
@@ -324,6 +360,11 @@ class Reader {
       throw error;
     }
   }
+}
+
+function toNumber(value: unknown): number | undefined {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 }
 
 function toPort(value: unknown): number | undefined {

@@ -58,6 +58,8 @@ class TaskTree {
               return;
             case 'unreachable':
               throw new Error(`${label}: unreachable`);
+            case 'interrupted':
+              throw new Error(`${label}: interrupted`);
             case 'failed':
               if (event.ignored) {
                 task.title = `${label}: failed (ignored)`;
@@ -147,7 +149,9 @@ export class ListrReporter implements Reporter {
       let details = '';
       for (const event of results) {
         if (event.item !== undefined && event.status !== 'failed') continue;
-        if (event.status === 'failed' || event.status === 'unreachable' || (event.diffs?.length ?? 0) > 0) {
+        const bad =
+          event.status === 'failed' || event.status === 'unreachable' || event.status === 'interrupted';
+        if (bad || (event.diffs?.length ?? 0) > 0) {
           details += formatHostResult(event, this.palette);
         }
       }

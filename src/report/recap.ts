@@ -12,7 +12,11 @@ export function formatRecap(recap: Record<string, HostRecap>, palette: Palette =
       return value > 0 ? color(text) : text;
     };
     const hostColor =
-      r.failed > 0 || r.unreachable > 0 ? palette.red : r.changed > 0 ? palette.yellow : palette.green;
+      r.failed > 0 || r.unreachable > 0 || (r.interrupted ?? 0) > 0
+        ? palette.red
+        : r.changed > 0
+          ? palette.yellow
+          : palette.green;
     const line = [
       `${hostColor(host.padEnd(26))} :`,
       field('ok', r.ok, palette.green),
@@ -21,6 +25,8 @@ export function formatRecap(recap: Record<string, HostRecap>, palette: Palette =
       field('failed', r.failed, palette.red),
       field('skipped', r.skipped, palette.cyan),
       field('ignored', r.ignored, palette.cyan),
+      // Only after an interrupt, so the usual line keeps Ansible's columns.
+      ...(r.interrupted !== undefined ? [field('interrupted', r.interrupted, palette.red)] : []),
     ].join(' ');
     out += `${line.trimEnd()}\n`;
   }

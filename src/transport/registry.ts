@@ -109,6 +109,14 @@ export class TransportRun implements TransportContext {
     return transport;
   }
 
+  /**
+   * Ctrl-C: stop the commands in flight on every transport (their processes on the targets
+   * included) and start no more; the connections stay open for close().
+   */
+  async interrupt(): Promise<void> {
+    await Promise.allSettled(this.made.map((transport) => transport.interrupt()));
+  }
+
   /** Close every transport and the pool; failures to close are collected, not thrown one by one. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BosunError } from '../errors.js';
-import { quote, type RawShell, raw, sh } from './quote.js';
+import { type RawShell, raw, sh } from './quote.js';
+import { interruptedError, RemoteCommand, STOP_DEADLINE_MS, stopGroupScript } from './remote-command.js';
 import type { BecomeOptions, ExecOptions, ExecResult, GetOptions, PutOptions, Transport } from './types.js';
 
 /** A started command on the target: the one primitive each transport provides. */
@@ -12,8 +13,13 @@ export interface RemoteProcess {
   stderr: Readable;
   /** Settles when the command ends; rejects with a BosunError when the link was lost. */
   exit: Promise<{ code: number | null; signal?: string | undefined }>;
-  /** Stop the command (best effort) and release its channel. */
+  /** Release the command's channel or local process (the processes it started may live on). */
   kill(): void;
+}
+
+export interface OpenOptions {
+  /** A command that stops others: it must not queue behind the channels it is there to end. */
+  reserved?: boolean;
 }
 
 export interface ShellTransportOptions {
@@ -25,12 +31,15 @@ export interface ShellTransportOptions {
 
 /**
  * exec/put/get built on one primitive, `open(commandLine)`, so every transport handles
- * sudo, stdin, timeouts and atomic writes the same way.
+ * sudo, stdin, timeouts, stopping commands (src/transport/remote-command.ts) and atomic
+ * writes the same way.
  */
 export abstract class ShellTransport implements Transport {
   abstract readonly target: string;
   protected readonly becomePassword: string | undefined;
   protected readonly commandTimeout: number;
+  private readonly running = new Set<RemoteCommand>();
+  private interrupted = false;
 
   constructor(options: ShellTransportOptions = {}) {
     this.becomePassword = options.becomePassword;
@@ -38,90 +47,53 @@ export abstract class ShellTransport implements Transport {
   }
 
   /** Start a POSIX shell command line on the target. */
-  protected abstract open(commandLine: string): Promise<RemoteProcess>;
+  protected abstract open(commandLine: string, options?: OpenOptions): Promise<RemoteProcess>;
   abstract close(): Promise<void>;
 
-  async exec(command: RawShell, options: ExecOptions = {}): Promise<ExecResult> {
-    const started = Date.now();
-    const become = options.sudo ? newBecomeMarkers() : undefined;
-    const line = buildCommandLine(command, options, become);
-    const proc = await this.open(line);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const input = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
-    const timeout = options.timeout ?? this.commandTimeout;
-
-    const sendInput = () => {
-      if (input && input.length > 0) proc.stdin.write(input);
-      proc.stdin.end();
-    };
-
-    let becomeError: BosunError | undefined;
-    if (become) {
-      const gate = new BecomeGate(become, this.becomePassword, proc, sendInput, (err) => {
-        becomeError = err;
-        proc.kill();
-      });
-      proc.stdout.on('data', (chunk: Buffer) => {
-        const passed = gate.onStdout(chunk);
-        if (passed.length > 0) {
-          stdout.push(passed);
-          options.onStdout?.(passed);
-        }
-      });
-      proc.stderr.on('data', (chunk: Buffer) => {
-        const passed = gate.onStderr(chunk);
-        if (passed.length > 0) {
-          stderr.push(passed);
-          options.onStderr?.(passed);
-        }
-      });
-    } else {
-      proc.stdout.on('data', (chunk: Buffer) => {
-        stdout.push(chunk);
-        options.onStdout?.(chunk);
-      });
-      proc.stderr.on('data', (chunk: Buffer) => {
-        stderr.push(chunk);
-        options.onStderr?.(chunk);
-      });
-      sendInput();
+  exec(command: RawShell, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.interrupted) {
+      return Promise.reject(
+        interruptedError(this.target, 'no command was running; none was started after it'),
+      );
     }
-    // A command that exits before reading its input closes the pipe; that is not an error.
-    proc.stdin.on('error', () => {});
+    return this.run(command, options, true);
+  }
 
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut =
-      timeout > 0
-        ? new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              proc.kill();
-              reject(
-                new BosunError(
-                  'BOSUN_COMMAND_TIMEOUT',
-                  `${this.target}: command timed out after ${timeout} ms`,
-                  {
-                    host: this.target,
-                    details: { timeoutMs: timeout },
-                  },
-                ),
-              );
-            }, timeout);
-          })
-        : undefined;
+  /**
+   * Stop every command in flight, each with every process it started on the target, and
+   * refuse new ones. Resolves when they have ended (at most STOP_DEADLINE_MS); their exec
+   * calls reject with BOSUN_INTERRUPTED, saying what the stop found.
+   */
+  async interrupt(): Promise<void> {
+    this.interrupted = true;
+    await Promise.all([...this.running].map((command) => command.stop('interrupt')));
+  }
+
+  /** A tracked command can be stopped; an untracked one is itself a stop, which skips queues. */
+  private async run(command: RawShell, options: ExecOptions, tracked: boolean): Promise<ExecResult> {
+    const remote = new RemoteCommand(command, options, {
+      target: this.target,
+      becomePassword: this.becomePassword,
+      timeout: options.timeout ?? this.commandTimeout,
+      open: (line) => this.open(line, { reserved: !tracked }),
+      stopGroup: tracked ? (pid) => this.stopGroup(pid, options) : undefined,
+    });
+    if (tracked) this.running.add(remote);
     try {
-      const status = await (timedOut ? Promise.race([proc.exit, timedOut]) : proc.exit);
-      if (becomeError) throw becomeError;
-      return {
-        code: status.code,
-        signal: status.signal,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        durationMs: Date.now() - started,
-      };
+      return await remote.result();
     } finally {
-      if (timer) clearTimeout(timer);
+      this.running.delete(remote);
     }
+  }
+
+  /** End a command's process group with a fresh command, as the same (sudo) user. */
+  private async stopGroup(pid: number, become: BecomeOptions): Promise<string> {
+    const result = await this.run(
+      stopGroupScript(pid),
+      { ...becomeOnly(become), timeout: STOP_DEADLINE_MS },
+      false,
+    );
+    return result.stdout;
   }
 
   /** Raw bytes of stdout, for binary-safe reads. */
@@ -184,7 +156,13 @@ function firstLine(text: string): string {
 export function atomicWriteScript(path: string, options: PutOptions = {}): RawShell {
   const dir = posix.dirname(path);
   const tmp = posix.join(dir, `.${posix.basename(path)}.bosun-${randomBytes(6).toString('hex')}`);
-  const steps: RawShell[] = [sh`umask 077`, sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`, sh`cat > ${tmp}`];
+  // A stop (Ctrl-C, timeout) sends SIGTERM: exit through the EXIT trap so the temp file goes too.
+  const steps: RawShell[] = [
+    sh`umask 077`,
+    sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`,
+    sh`trap 'exit 143' HUP INT TERM`,
+    sh`cat > ${tmp}`,
+  ];
   if (options.mode) steps.push(sh`chmod ${options.mode} ${tmp}`);
   else
     steps.push(
@@ -195,92 +173,4 @@ export function atomicWriteScript(path: string, options: PutOptions = {}): RawSh
   steps.push(sh`mv -f -- ${tmp} ${path}`);
   steps.push(sh`trap - EXIT`);
   return raw(`set -e; ${steps.map((s) => s.text).join('; ')}`);
-}
-
-interface BecomeMarkers {
-  prompt: string;
-  success: string;
-}
-
-function newBecomeMarkers(): BecomeMarkers {
-  const id = randomBytes(8).toString('hex');
-  return { prompt: `[bosun-sudo-${id}] password:`, success: `BOSUN-BECOME-OK-${id}` };
-}
-
-/**
- * `sudo -S` with a unique prompt and a success marker: the password is written only when
- * sudo prints our prompt, and the caller's stdin only once the marker shows the command
- * itself is running, so neither can reach the wrong reader.
- */
-export function buildCommandLine(command: RawShell, options: ExecOptions, become?: BecomeMarkers): string {
-  let body = command.text;
-  if (options.env && Object.keys(options.env).length > 0) {
-    const assignments = Object.entries(options.env).map(([k, v]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-        throw new BosunError('BOSUN_INPUT', `invalid environment variable name: ${k}`);
-      return `${k}=${quote(v)}`;
-    });
-    body = `export ${assignments.join(' ')}; ${body}`;
-  }
-  if (!become) return sh`/bin/sh -c ${body}`.text;
-  const user = options.user ?? 'root';
-  const inner = `echo ${become.success}; ${body}`;
-  return sh`sudo -S -p ${become.prompt} -H -u ${user} -- /bin/sh -c ${inner}`.text;
-}
-
-class BecomeGate {
-  private passed = false;
-  private prompts = 0;
-  private outBuffer = Buffer.alloc(0);
-  private errBuffer = '';
-
-  constructor(
-    private readonly markers: BecomeMarkers,
-    private readonly password: string | undefined,
-    private readonly proc: RemoteProcess,
-    private readonly onPassed: () => void,
-    private readonly fail: (error: BosunError) => void,
-  ) {}
-
-  onStdout(chunk: Buffer): Buffer {
-    if (this.passed) return chunk;
-    this.outBuffer = Buffer.concat([this.outBuffer, chunk]);
-    const marker = Buffer.from(`${this.markers.success}\n`);
-    const at = this.outBuffer.indexOf(marker);
-    if (at < 0) return Buffer.alloc(0);
-    this.passed = true;
-    const rest = this.outBuffer.subarray(at + marker.length);
-    this.outBuffer = Buffer.alloc(0);
-    this.onPassed();
-    return rest;
-  }
-
-  onStderr(chunk: Buffer): Buffer {
-    if (this.passed) return chunk;
-    this.errBuffer += chunk.toString('utf8');
-    let text = this.errBuffer;
-    while (text.includes(this.markers.prompt)) {
-      text = text.replace(this.markers.prompt, '');
-      this.prompts += 1;
-      if (this.password === undefined) {
-        this.fail(
-          new BosunError(
-            'BOSUN_BECOME_FAILED',
-            'sudo asked for a password and none was given (become_password)',
-          ),
-        );
-        return Buffer.alloc(0);
-      }
-      if (this.prompts > 1) {
-        this.fail(new BosunError('BOSUN_BECOME_FAILED', 'sudo refused the become password'));
-        return Buffer.alloc(0);
-      }
-      this.proc.stdin.write(`${this.password}\n`);
-    }
-    this.errBuffer = text;
-    // sudo's own complaints (not in sudoers, etc.) stay visible; the prompt never does.
-    const lines = this.errBuffer.split('\n');
-    this.errBuffer = lines.pop() ?? '';
-    return Buffer.from(lines.length ? `${lines.join('\n')}\n` : '');
-  }
 }

@@ -11,7 +11,7 @@ export interface BecomeOptions {
 export interface ExecOptions extends BecomeOptions {
   /** Bytes written to the command's standard input, then closed. */
   stdin?: string | Buffer;
-  /** Milliseconds before the command is abandoned with BOSUN_COMMAND_TIMEOUT. */
+  /** Milliseconds before the command is stopped (with its processes) and BOSUN_COMMAND_TIMEOUT thrown. */
   timeout?: number;
   /** Environment for the command, set with env(1) inside the quoted command line. */
   env?: Record<string, string>;
@@ -53,5 +53,11 @@ export interface Transport {
   put(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
   /** Read a whole file as bytes. */
   get(path: string, options?: GetOptions): Promise<Buffer>;
+  /**
+   * Stop every command in flight with every process it started on the target (sudo's too),
+   * and refuse new ones: on Ctrl-C. Resolves once they are gone or a few seconds have passed;
+   * their exec calls reject with BOSUN_INTERRUPTED.
+   */
+  interrupt(): Promise<void>;
   close(): Promise<void>;
 }

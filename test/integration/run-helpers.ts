@@ -33,23 +33,85 @@ export function bosun(
   args: string[],
   options: { cwd: string; home: string; env?: Record<string, string> },
 ): Promise<CliRun> {
+  return startBosun(args, options).done.then(({ endedAt: _, ...run }) => run);
+}
+
+/** A CLI run in progress: its stdout lines as they come, and signals to send it. */
+export interface LiveRun {
+  /** Resolves with the first stdout line matching `pattern` and when it came (Date.now()). */
+  line(pattern: RegExp, timeoutMs?: number): Promise<{ text: string; at: number }>;
+  signal(name: NodeJS.Signals): void;
+  /** Resolves when the process has exited; `endedAt` is when. */
+  done: Promise<CliRun & { endedAt: number }>;
+}
+
+/** As `bosun`, without waiting: for tests that act while the run goes on. */
+export function startBosun(
+  args: string[],
+  options: { cwd: string; home: string; env?: Record<string, string> },
+): LiveRun {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: options.home, NO_COLOR: '1', ...options.env };
-    delete env.SSH_AUTH_SOCK;
-    delete env.CI;
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: options.home, NO_COLOR: '1', ...options.env };
+  delete env.SSH_AUTH_SOCK;
+  delete env.CI;
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  const lines: { text: string; at: number }[] = [];
+  const waiting = new Set<() => void>();
+  let exited = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    const at = Date.now();
+    for (const text of parts) lines.push({ text, at });
+    for (const wake of waiting) wake();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliRun & { endedAt: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      exited = true;
+      const endedAt = Date.now();
+      resolve({ code, stdout, stderr, ms: endedAt - started, endedAt });
+      for (const wake of waiting) wake();
+    });
+  });
+  return {
+    line(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => finish(new Error(`no line matching ${pattern} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        const finish = (error?: Error) => {
+          waiting.delete(check);
+          clearTimeout(timer);
+          if (error) reject(error);
+        };
+        const check = () => {
+          const found = lines.find((line) => pattern.test(line.text));
+          if (found) {
+            finish();
+            resolve(found);
+          } else if (exited)
+            finish(new Error(`the run ended without a line matching ${pattern}:\n${stdout}${stderr}`));
+        };
+        waiting.add(check);
+        check();
+      });
+    },
+    signal(name) {
+      child.kill(name);
+    },
+    done,
+  };
 }
 
 export function events(run: CliRun): RunEvent[] {

@@ -181,9 +181,15 @@ export class SshConnection {
     readonly hop: ResolvedHop,
     private readonly client: Client,
     via: SshConnection | undefined,
+    settings: RouteSettings,
   ) {
-    client.on('error', (error: Error) => {
-      if (this.ready) this.lostReason ??= messageOf(error);
+    client.on('error', (error: Error & { level?: string }) => {
+      if (!this.ready) return;
+      // A paused or frozen host keeps its TCP connection open: only keep-alives notice it.
+      this.lostReason ??=
+        error.level === 'client-timeout'
+          ? `no answer to ${settings.keepaliveCountMax} keep-alives sent every ${settings.keepaliveInterval / 1000} s`
+          : messageOf(error);
     });
     client.on('close', () => {
       this.closed = true;
@@ -217,7 +223,7 @@ export class SshConnection {
     });
     const sock = via ? await via.forwardOut(hop, settings.connectTimeout) : undefined;
     const client = new Client();
-    const connection = new SshConnection(hop, client, via);
+    const connection = new SshConnection(hop, client, via, settings);
 
     return new Promise<SshConnection>((resolve, reject) => {
       let settled = false;
@@ -376,13 +382,18 @@ export class SshConnection {
     });
   }
 
-  /** Start a command on a new channel; its `exit` rejects with BOSUN_CONNECTION_LOST if the link drops. */
-  async exec(commandLine: string, target: string): Promise<RemoteProcess> {
+  /**
+   * Start a command on a new channel; its `exit` rejects with BOSUN_CONNECTION_LOST if the link
+   * drops. A `reserved` command (one that stops others) skips the queue: it must not wait for
+   * the very channels it is there to end; the server's MaxSessions leaves it room.
+   */
+  async exec(commandLine: string, target: string, reserved = false): Promise<RemoteProcess> {
     if (!this.isOpen) throw this.lostError(target, 'before the command could start');
-    await this.acquire();
+    const release = reserved ? () => {} : () => this.release();
+    if (!reserved) await this.acquire();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.openChannel(commandLine, target);
+        return await this.openChannel(commandLine, target, release);
       } catch (error) {
         // sshd frees a closed session only after its event loop iteration, so a new channel
         // opened right behind a closing one can be refused as over MaxSessions: try again shortly.
@@ -390,7 +401,7 @@ export class SshConnection {
           await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
           continue;
         }
-        this.release();
+        release();
         if (!this.isOpen) throw this.lostError(target, 'before the command could start', error);
         throw new BosunError(
           'BOSUN_CONNECTION_LOST',
@@ -401,17 +412,17 @@ export class SshConnection {
     }
   }
 
-  private openChannel(commandLine: string, target: string): Promise<RemoteProcess> {
+  private openChannel(commandLine: string, target: string, release: () => void): Promise<RemoteProcess> {
     // Listeners go on in the callback itself: the exit status may arrive in the same packet
     // burst as the channel confirmation, before a promise continuation would run.
     return new Promise<RemoteProcess>((resolve, reject) => {
       this.client.exec(commandLine, (error, channel) =>
-        error ? reject(error) : resolve(this.process(channel, target)),
+        error ? reject(error) : resolve(this.process(channel, target, release)),
       );
     });
   }
 
-  private process(channel: ClientChannel, target: string): RemoteProcess {
+  private process(channel: ClientChannel, target: string, release: () => void): RemoteProcess {
     let status: { code: number | null; signal?: string | undefined } | undefined;
     let killed = false;
     channel.on('exit', (code: number | null, signal?: string) => {
@@ -420,7 +431,7 @@ export class SshConnection {
     const ended = (stream: NodeJS.EventEmitter) =>
       new Promise<void>((resolve) => stream.once('close', () => resolve()));
     const exit = Promise.all([ended(channel), ended(channel.stderr)]).then(() => {
-      this.release();
+      release();
       if (status) return status;
       if (killed) return { code: null, signal: 'SIGKILL' };
       // The channel closed without an exit status: the connection (or the server) went away.

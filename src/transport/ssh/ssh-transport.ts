@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { BosunError } from '../../errors.js';
-import { type RemoteProcess, ShellTransport } from '../shell-transport.js';
+import { type OpenOptions, type RemoteProcess, ShellTransport } from '../shell-transport.js';
 import type { SshConnection } from './connection.js';
 import type { SshTransportOptions } from './options.js';
 import { localUserName } from './paths.js';
@@ -30,9 +30,9 @@ export class SshTransport extends ShellTransport {
     await this.connection();
   }
 
-  protected async open(commandLine: string): Promise<RemoteProcess> {
+  protected async open(commandLine: string, options: OpenOptions = {}): Promise<RemoteProcess> {
     const connection = await this.connection();
-    return connection.exec(commandLine, this.target);
+    return connection.exec(commandLine, this.target, options.reserved);
   }
 
   private async connection(): Promise<SshConnection> {

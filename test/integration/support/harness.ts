@@ -163,7 +163,7 @@ export function hostRun(
 
 /** Sum of a recap field over all hosts. */
 export function total(outcome: RunOutcome, field: keyof HostRecap): number {
-  return Object.values(outcome.recap).reduce((sum, recap) => sum + recap[field], 0);
+  return Object.values(outcome.recap).reduce((sum, recap) => sum + (recap[field] ?? 0), 0);
 }
 
 // Paths that change on their own while a container runs (logins, sudo timestamps, logs, and

@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { CliIO } from '../../../src/cli/io.js';
 import { bosunVersion } from '../../../src/cli/main.js';
+import { connectionOverrides } from '../../../src/cli/options.js';
 import { type InProcessRun, runInProcess } from '../../support/in-process-cli.js';
 
 // The CLI run in-process: argument parsing, exit codes, and ad-hoc runs through the local
@@ -72,6 +75,8 @@ describe('bosun command line', () => {
     ],
     [['exec', 'all', '-i', 'x', '-T', 'soon', '--', 'true'], 'must be a number of seconds above 0'],
     [['lab', 'up', '--hops', '3'], 'must be 1 or 2'],
+    [['run', 'x.yml', '-i', 'x', '--keepalive-interval', '0'], 'must be a number of seconds above 0'],
+    [['exec', 'all', '-i', 'x', '--keepalive-count', '1.5', '--', 'true'], 'must be a positive integer'],
     [['inventory', 'graph', 'a', 'b', '-i', 'x'], 'too many arguments'],
   ])('bad arguments %j exit 4', async (argv, message) => {
     const run = await bosun(argv);
@@ -79,6 +84,18 @@ describe('bosun command line', () => {
     expect(run.stderr).toContain('bosun: error[BOSUN_INPUT]: ');
     expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');
+  });
+
+  it('turns --keepalive-interval and --keepalive-count into connection overrides', async () => {
+    const io = { stdin: Readable.from([]), env: {}, stderr: { write: () => true } } as unknown as CliIO;
+    expect(await connectionOverrides({ keepaliveInterval: 0.5, keepaliveCount: 2 }, io)).toMatchObject({
+      keepaliveInterval: 500,
+      keepaliveCountMax: 2,
+    });
+    expect(await connectionOverrides({}, io)).toMatchObject({
+      keepaliveInterval: undefined,
+      keepaliveCountMax: undefined,
+    });
   });
 
   it('needs an inventory and a command', async () => {

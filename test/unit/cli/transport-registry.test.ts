@@ -37,11 +37,15 @@ describe('transport registry', () => {
 
   it('accepts new kinds by name', async () => {
     const closed: string[] = [];
+    const interrupted: string[] = [];
     const fake = (name: string): Transport => ({
       target: name,
       exec: async () => ({ code: 0, stdout: name, stderr: '', durationMs: 0 }),
       put: async () => {},
       get: async () => Buffer.alloc(0),
+      interrupt: async () => {
+        interrupted.push(name);
+      },
       close: async () => {
         closed.push(name);
       },
@@ -51,6 +55,8 @@ describe('transport registry', () => {
     const t = run.transport({ kind: 'fake', name: 'f1' });
     expect((await t.exec(raw('true'))).stdout).toBe('f1');
     run.transport({ kind: 'fake', name: 'f2' });
+    await run.interrupt();
+    expect(interrupted.sort()).toEqual(['f1', 'f2']);
     await run.close();
     expect(closed.sort()).toEqual(['f1', 'f2']);
     // Closing twice is harmless; using a closed run is a bug.

@@ -246,6 +246,25 @@ describe('connection variables to a transport spec', () => {
     });
   });
 
+  it('sets the SSH keep-alives from the inventory (seconds), the command line winning', () => {
+    const inventory = `all:
+  vars:
+    bosun_keepalive_interval: 1.5
+    bosun_keepalive_count: "2"
+  hosts:
+    h:
+`;
+    expect(connectionOf(inventory, 'h').transport).toMatchObject({
+      keepaliveInterval: 1500,
+      keepaliveCountMax: 2,
+    });
+    expect(
+      connectionOf(inventory, 'h', { keepaliveInterval: 500, keepaliveCountMax: 4 }).transport,
+    ).toMatchObject({ keepaliveInterval: 500, keepaliveCountMax: 4 });
+    // Unset: the transport's defaults (15 s, 3) apply.
+    expect(connectionOf('all:\n  hosts:\n    h:\n', 'h').transport).not.toHaveProperty('keepaliveInterval');
+  });
+
   it('works on plain variables too', () => {
     const c = hostConnection('h', plainHostVars({ bosun_port: 2022, bosun_private_key_file: 'k' }, '/base'));
     expect(c.transport).toMatchObject({ port: 2022, privateKeyPath: '/base/k' });
@@ -305,6 +324,21 @@ describe('connection variable errors', () => {
       'bad jump spec',
       'bosun_bastions: "b:99999"',
       'inv.yml:4:7: host h: bosun_bastions is not valid: invalid jump host "b:99999" in "b:99999": "99999" is not a port number',
+    ],
+    [
+      'keep-alive interval not a number',
+      'bosun_keepalive_interval: often',
+      'inv.yml:4:7: host h: bosun_keepalive_interval must be a number of seconds above 0, got "often"',
+    ],
+    [
+      'keep-alive interval zero',
+      'bosun_keepalive_interval: 0',
+      'inv.yml:4:7: host h: bosun_keepalive_interval must be a number of seconds above 0, got 0',
+    ],
+    [
+      'keep-alive count a fraction',
+      'bosun_keepalive_count: 1.5',
+      'inv.yml:4:7: host h: bosun_keepalive_count must be a whole number of at least 1, got 1.5',
     ],
     [
       'template',

@@ -63,8 +63,9 @@ describe('plain reporter', () => {
     reporter.handle({ ...base, host: 'b', status: 'changed' });
     reporter.handle({ ...base, host: 'c', status: 'failed', msg: 'boom' });
     reporter.handle({ ...base, host: 'd', status: 'skipped' });
+    reporter.handle({ ...base, host: 'e', status: 'interrupted', msg: 'stopped' });
     expect(streams.out()).toBe(
-      '<g>ok: [a]</g>\n<y>changed: [b]</y>\n<r>failed: [c] => boom</r>\n<c>skipping: [d]</c>\n',
+      '<g>ok: [a]</g>\n<y>changed: [b]</y>\n<r>failed: [c] => boom</r>\n<c>skipping: [d]</c>\n<r>interrupted: [e] => stopped</r>\n',
     );
   });
 });
@@ -94,12 +95,14 @@ describe('listr reporter', () => {
       const runEnd = events.find((event) => event.type === 'run_end');
       if (runEnd?.type !== 'run_end') throw new Error('no run_end');
       expect(out.endsWith(`PLAY RECAP ${'*'.repeat(69)}\n${formatRecap(runEnd.recap)}\n`)).toBe(true);
-      // Every failure and unreachable host is spelled out under its task.
+      // Every failure, unreachable and interrupted host is spelled out under its task.
       for (const event of events) {
         if (event.type !== 'host_result' || event.item !== undefined) continue;
         if (event.status === 'unreachable')
           expect(out).toContain(`fatal: [${event.host}]: UNREACHABLE! => ${event.msg}`);
         if (event.status === 'failed') expect(out).toContain(`failed: [${event.host}] => ${event.msg}`);
+        if (event.status === 'interrupted')
+          expect(out).toContain(`interrupted: [${event.host}] => ${event.msg}`);
         for (const diff of event.diffs ?? []) expect(out).toContain(diff.unified);
       }
     });

@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBosunError } from '../../../src/errors.js';
+import { type BosunError, isBosunError } from '../../../src/errors.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
-import { buildCommandLine } from '../../../src/transport/shell-transport.js';
+import { buildCommandLine } from '../../../src/transport/remote-command.js';
+import { atomicWriteScript } from '../../../src/transport/shell-transport.js';
+import { processesWith } from '../../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
 const t = new LocalTransport();
@@ -30,9 +33,9 @@ describe('ShellTransport over the local transport', () => {
   });
 
   it('refuses an environment name that is not an identifier', () => {
-    expect(() => buildCommandLine(raw('true'), { env: { 'A;B': 'x' } })).toThrow(
-      /invalid environment variable name/,
-    );
+    expect(() =>
+      buildCommandLine(raw('true'), { env: { 'A;B': 'x' } }, { prompt: 'p', started: 'S' }),
+    ).toThrow(/invalid environment variable name/);
   });
 
   it('abandons a command after its timeout with a stable code', async () => {
@@ -40,6 +43,55 @@ describe('ShellTransport over the local transport', () => {
     const error = await t.exec(raw('sleep 5'), { timeout: 200 }).catch((e: unknown) => e);
     expect(isBosunError(error, 'BOSUN_COMMAND_TIMEOUT')).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('stops every process of a command past its timeout, not only its shell', async () => {
+    const token = `sleep 29.${process.pid}`;
+    const error = await t.exec(raw(`${token}1 & ${token}2; wait`), { timeout: 300 }).catch((e: unknown) => e);
+    expect(isBosunError(error, 'BOSUN_COMMAND_TIMEOUT')).toBe(true);
+    expect((error as BosunError).details?.stopped).toBe('its processes ended on SIGTERM');
+    expect(processesWith(token)).toEqual([]);
+  });
+
+  it('kills with SIGKILL what ignores SIGTERM, 2 s later', async () => {
+    const token = `sleep 28.${process.pid}`;
+    const started = Date.now();
+    const error = await t.exec(raw(`trap '' TERM; ${token}`), { timeout: 200 }).catch((e: unknown) => e);
+    expect((error as BosunError).details?.stopped).toBe('its processes were killed with SIGKILL after 2 s');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(processesWith(token)).toEqual([]);
+  }, 15_000);
+
+  it('runs each command as the leader of its own process group, exit status and signal kept', async () => {
+    const r = await t.exec(raw('echo "$$ $(ps -o pgid= -p $$)"'));
+    const [pid, pgid] = r.stdout.trim().split(/\s+/);
+    expect(pgid).toBe(pid);
+    expect(Number(pid)).not.toBe(process.pid);
+    expect((await t.exec(raw('exit 7'))).code).toBe(7);
+    expect(await t.exec(raw('kill -s TERM $$'))).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('on interrupt, stops the commands in flight with their processes and starts no more', async () => {
+    const own = new LocalTransport();
+    const token = `sleep 27.${process.pid}`;
+    const running = own.exec(raw(`${token} & ${token}; true`)).catch((e: unknown) => e);
+    await expect
+      .poll(() => processesWith(token).length >= 2, {
+        timeout: 20_000,
+        interval: 50,
+        message: 'the command to start',
+      })
+      .toBe(true);
+    await own.interrupt();
+    const error = (await running) as BosunError;
+    expect(error.code).toBe('BOSUN_INTERRUPTED');
+    expect(error.message).toBe(
+      'localhost: interrupted; the command was stopped: its processes ended on SIGTERM',
+    );
+    expect(processesWith(token)).toEqual([]);
+    const refused = (await own.exec(raw('true')).catch((e: unknown) => e)) as BosunError;
+    expect(refused.code).toBe('BOSUN_INTERRUPTED');
+    expect(refused.details?.what).toBe('no command was running; none was started after it');
   });
 
   it('puts binary content atomically with the requested mode, and gets it back', async () => {
@@ -53,6 +105,26 @@ describe('ShellTransport over the local transport', () => {
     );
     // No temp file is left beside the target.
     expect(readdirSync(dir).filter((name) => name.includes('bosun-'))).toEqual([]);
+  });
+
+  it('leaves no temp file when a write is stopped by SIGTERM halfway', async () => {
+    const path = join(dir, 'stopped-write');
+    // The write's own process group, its input still open: it is halfway.
+    const child = spawn('/bin/sh', ['-c', atomicWriteScript(path).text], { detached: true, stdio: 'pipe' });
+    child.stdin.write('the first half');
+    const temp = () => readdirSync(dir).filter((name) => name.startsWith('.stopped-write.bosun-'));
+    await expect
+      .poll(() => temp().length === 1 && statSync(join(dir, temp()[0]!)).size > 0, {
+        timeout: 20_000,
+        interval: 50,
+        message: 'the temp file',
+      })
+      .toBe(true);
+    const ended = new Promise((resolve) => child.once('close', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    expect(await ended).toBe(143);
+    expect(temp()).toEqual([]);
+    expect(readdirSync(dir)).not.toContain('stopped-write');
   });
 
   it('keeps the mode of a file it replaces when none is given', async () => {
@@ -81,8 +153,10 @@ describe('become command line', () => {
     const line = buildCommandLine(
       raw('id -u'),
       { sudo: true, user: 'app' },
-      { prompt: '[p] password:', success: 'OK-1' },
+      { prompt: '[p] password:', started: 'OK-1' },
     );
-    expect(line).toBe("sudo -S -p '[p] password:' -H -u app -- /bin/sh -c 'echo OK-1; id -u'");
+    expect(line).toMatch(
+      /^exec sudo -S -p '\[p\] password:' -H -u app -- \/bin\/sh -c '.*setsid.*' bosun 'echo OK-1 \$\$; id -u'$/,
+    );
   });
 });
