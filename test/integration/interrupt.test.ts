@@ -60,6 +60,18 @@ function fleetInventoryWith(vars: Record<string, unknown>): InventoryDocument {
   return document;
 }
 
+/**
+ * A paused host keeps what the lost run started (nobody could reach it to stop it), as a real
+ * host would: end it, so the Ctrl-C tests below see only their own processes.
+ */
+async function endLeftovers(host: string): Promise<void> {
+  await lab.fleet.exec(node(host), ['pkill', '-KILL', '-f', 'BOSUN-STARTED|sleep 30.5|sleep 9.5']);
+  await eventually(
+    async () => !(await processes(host)).some((line) => /BOSUN-STARTED|sleep (30|9)\.5/.test(line)),
+    `the lost run's processes on ${host} ended`,
+  );
+}
+
 /** Each host's `ps` after a stop: nothing of the task, and the big file no longer grows. */
 async function expectNothingLeft(pattern: RegExp): Promise<void> {
   for (const host of HOSTS) {
@@ -152,6 +164,7 @@ describe('a host lost mid-run', () => {
       console.log(`paused host found lost ${ms} ms after docker pause (keep-alive 1 s, count 2)`);
     } finally {
       await dockerCli(['unpause', container]);
+      await endLeftovers('host2');
     }
   });
 
@@ -168,6 +181,7 @@ describe('a host lost mid-run', () => {
       );
     } finally {
       await dockerCli(['unpause', container]);
+      await endLeftovers('host2');
     }
   });
 
