@@ -8,6 +8,11 @@
 import { finishPlan } from '../modules/outcome.js';
 import type { Diff, ModuleContext, ModuleDefinition, ModuleOutcome } from '../modules/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import { isStaleWrite, STALE_WRITE } from '../transport/verified-write.js';
+import { takeTurn } from './write-queue.js';
+
+/** Plans of a write refused because its file changed meanwhile, before the task fails. */
+const WRITE_ATTEMPTS = 5;
 
 export interface ModuleInvocation {
   module: ModuleDefinition;
@@ -48,35 +53,70 @@ export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun
   if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
   if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
 
-  const script = module.gather?.(args, ctx);
-  let facts: unknown;
-  if (script !== undefined) {
-    const gathered = await invocation.transport().exec(script, options);
-    facts = module.parse ? module.parse(gathered, args, ctx) : gathered;
+  const key = invocation.check ? undefined : module.writeKey?.(args);
+  if (key === undefined) return planAndApply(invocation, args, options);
+  const endTurn = await takeTurn(invocation.transport(), key);
+  try {
+    return await planAndApply(invocation, args, options);
+  } finally {
+    endTurn();
   }
-  const plan = module.plan(args, facts, ctx);
-  if (!plan.changed) {
-    return { kind: 'done', outcome: { changed: false, result: { ...plan.result } }, detail: plan.reason };
-  }
-  if (invocation.check) {
-    const run: ModuleRun = {
-      kind: 'done',
-      outcome: { changed: true, result: { ...plan.result } },
-      detail: plan.summary,
-    };
-    if (plan.diffs) run.diffs = plan.diffs;
+}
+
+/**
+ * Gather, plan and, unless in check mode, run the steps. A write refused by the host because
+ * its file changed since the gather (another writer) is planned again from a new gather.
+ */
+async function planAndApply(
+  invocation: ModuleInvocation,
+  args: Record<string, unknown>,
+  options: ExecOptions,
+): Promise<ModuleRun> {
+  const { module, ctx } = invocation;
+  for (let attempt = 1; ; attempt++) {
+    const script = module.gather?.(args, ctx);
+    let facts: unknown;
+    if (script !== undefined) {
+      const gathered = await invocation.transport().exec(script, options);
+      facts = module.parse ? module.parse(gathered, args, ctx) : gathered;
+    }
+    const plan = module.plan(args, facts, ctx);
+    if (!plan.changed) {
+      return { kind: 'done', outcome: { changed: false, result: { ...plan.result } }, detail: plan.reason };
+    }
+    if (invocation.check) {
+      const run: ModuleRun = {
+        kind: 'done',
+        outcome: { changed: true, result: { ...plan.result } },
+        detail: plan.summary,
+      };
+      if (plan.diffs) run.diffs = plan.diffs;
+      return run;
+    }
+    const outputs: ExecResult[] = [];
+    for (const step of plan.steps) {
+      const stepOptions: ExecOptions = { ...options };
+      if (step.stdin !== undefined) stepOptions.stdin = step.stdin;
+      const output = await invocation.transport().exec(step.command, stepOptions);
+      outputs.push(output);
+      if (output.code !== 0) break;
+    }
+    const last = outputs[outputs.length - 1];
+    if (last && last.code !== 0 && isStaleWrite(last.stderr)) {
+      if (attempt < WRITE_ATTEMPTS) continue;
+      const msg = `${firstLineOf(last.stderr)} (planned ${attempt} times: something else keeps changing it)`;
+      return {
+        kind: 'done',
+        outcome: { changed: false, failed: true, msg, result: { ...plan.result, msg } },
+      };
+    }
+    const outcome = finishPlan(module, args, outputs, ctx, plan);
+    const run: ModuleRun = { kind: 'done', outcome, detail: plan.summary };
+    if (plan.diffs && !outcome.failed) run.diffs = plan.diffs;
     return run;
   }
-  const outputs: ExecResult[] = [];
-  for (const step of plan.steps) {
-    const stepOptions: ExecOptions = { ...options };
-    if (step.stdin !== undefined) stepOptions.stdin = step.stdin;
-    const output = await invocation.transport().exec(step.command, stepOptions);
-    outputs.push(output);
-    if (output.code !== 0) break;
-  }
-  const outcome = finishPlan(module, args, outputs, ctx, plan);
-  const run: ModuleRun = { kind: 'done', outcome, detail: plan.summary };
-  if (plan.diffs && !outcome.failed) run.diffs = plan.diffs;
-  return run;
+}
+
+function firstLineOf(stderr: string): string {
+  return stderr.split('\n').find((line) => line.startsWith(STALE_WRITE)) ?? STALE_WRITE;
 }

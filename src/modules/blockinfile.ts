@@ -13,7 +13,15 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editParse,
+  editSubject,
+  editWriteKey,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK';
@@ -212,6 +220,7 @@ export const blockinfileModule: ModuleDefinition<BlockinfileArgs, FileContent> =
   schema: BlockinfileArgs,
   kind: 'plan',
   checkArgs: checkBlockinfileArgs,
+  writeKey: (args) => editWriteKey(args, 'blockinfile'),
   gather: (args) => editGather(args, 'blockinfile'),
   parse: (result, args) => editParse(result, args, 'blockinfile'),
   plan(args, facts, ctx) {

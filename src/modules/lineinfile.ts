@@ -12,7 +12,15 @@ import { moduleFailure } from './failure.js';
 import { backupSchema, checkValidateArg, validateSchema } from './file-write.js';
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { expandTemplate, pythonRegExp } from './python-regex.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editParse,
+  editSubject,
+  editWriteKey,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const LineinfileArgs = Type.Object(
@@ -289,6 +297,7 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs, FileContent> = {
   schema: LineinfileArgs,
   kind: 'plan',
   checkArgs: checkLineinfileArgs,
+  writeKey: (args) => editWriteKey(args, 'lineinfile'),
   gather: (args) => editGather(args, 'lineinfile'),
   parse: (result, args) => editParse(result, args, 'lineinfile'),
   plan(args, facts, ctx) {

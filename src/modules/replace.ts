@@ -14,7 +14,15 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp, regexProblem, substitute } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editParse,
+  editSubject,
+  editWriteKey,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const ReplaceArgs = Type.Object(
@@ -124,6 +132,7 @@ export const replaceModule: ModuleDefinition<ReplaceArgs, FileContent> = {
   schema: ReplaceArgs,
   kind: 'plan',
   checkArgs: checkReplaceArgs,
+  writeKey: (args) => editWriteKey(args, 'replace'),
   gather: (args) => editGather(args, 'replace'),
   parse: (result, args) => editParse(result, args, 'replace'),
   plan(args, facts, ctx) {

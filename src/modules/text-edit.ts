@@ -13,7 +13,7 @@ import type { RawShell } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import type { AttributeArgs } from './attributes.js';
 import { moduleFailure } from './failure.js';
-import { finishWrite, isText, planWrite, type WriteFacts } from './file-write.js';
+import { fileKey, finishWrite, isText, planWrite, type WriteFacts } from './file-write.js';
 import { type PathAliasArgs, pathOf } from './path-arg.js';
 import { regexProblem } from './python-regex.js';
 import { isTemplated } from './templated.js';
@@ -28,6 +28,10 @@ export function checkRegexArg(key: string, value: string | undefined, multiline 
 
 export function editGather(args: PathAliasArgs, module: string): RawShell {
   return fileContentScript(pathOf(args, module));
+}
+
+export function editWriteKey(args: PathAliasArgs, module: string): string {
+  return fileKey(pathOf(args, module));
 }
 
 export function editParse(result: ExecResult, args: PathAliasArgs, module: string): FileContent {
