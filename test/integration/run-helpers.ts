@@ -2,7 +2,7 @@
  * What the `bosun run` integration tests share: building the CLI, running it as a user does
  * (`node bin/bosun.js`, empty HOME, no agent), reading its --json events, and docker diff.
  */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,23 +33,32 @@ export function bosun(
   args: string[],
   options: { cwd: string; home: string; env?: Record<string, string> },
 ): Promise<CliRun> {
+  return startBosun(args, options).done;
+}
+
+/** The same, started: the child (to signal it) and its outcome once it exits. */
+export function startBosun(
+  args: string[],
+  options: { cwd: string; home: string; env?: Record<string, string> },
+): { child: ChildProcess; done: Promise<CliRun> } {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: options.home, NO_COLOR: '1', ...options.env };
-    delete env.SSH_AUTH_SOCK;
-    delete env.CI;
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: options.home, NO_COLOR: '1', ...options.env };
+  delete env.SSH_AUTH_SOCK;
+  delete env.CI;
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
   });
+  return { child, done };
 }
 
 export function events(run: CliRun): RunEvent[] {
