@@ -66,7 +66,8 @@ async function killMidTransfer(
   let seen: number | undefined;
   while (seen === undefined || seen < MB) {
     expect(exited, 'the process ended before the transfer was seen').toBe(false);
-    expect(Date.now() - started, 'no transfer within 100 s').toBeLessThan(100_000);
+    // Rendering 35 MB with handlebars alone took 20 to 90 s on the shared test machine.
+    expect(Date.now() - started, 'no transfer within 200 s').toBeLessThan(200_000);
     seen = await tempSize(path);
   }
   child.kill(signal);
@@ -117,14 +118,14 @@ describe('bosun run killed while a 35 MB template is on its way', () => {
 
   it.each(['SIGKILL', 'SIGINT'] as const)(
     '%s: the old file or the new one, never a cut one, and no temp file',
-    { timeout: 240_000 },
+    { timeout: 300_000 },
     async (signal) => {
       await killMidTransfer(dest, signal, run(await playbook()), { old: OLD, fresh });
     },
   );
 
   it('a run that is not interrupted writes it whole; the next one changes nothing', {
-    timeout: 240_000,
+    timeout: 400_000,
   }, async () => {
     const file = await playbook();
     const first = await run(file)().done;
@@ -180,7 +181,7 @@ describe("the SSH transport's put killed mid-transfer", () => {
 
   it.each(['SIGKILL', 'SIGINT'] as const)(
     '%s: the old file or the new one, and no temp file',
-    { timeout: 240_000 },
+    { timeout: 300_000 },
     async (signal) => {
       const script = await putter();
       const start = () => {
