@@ -79,9 +79,11 @@ async function killMidTransfer(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const cleaned = Date.now();
-  const sum = (await mustRun(lab.fleet, host(), `sha256sum < ${path}`)).split(' ')[0];
+  const [sum, , size] = (await mustRun(lab.fleet, host(), `sha256sum < ${path}; stat -c %s ${path}`)).split(
+    /\s+/,
+  );
   const which = sum === sha256(contents.old) ? 'old' : sum === sha256(contents.fresh) ? 'new' : 'neither';
-  expect(which, `${path} holds a cut file`).not.toBe('neither');
+  expect(which, `${path} holds a cut file (${size} bytes)`).not.toBe('neither');
   const dir = path.replace(/\/[^/]*$/, '');
   expect(await mustRun(lab.fleet, host(), `ls -a ${dir} | grep bosun || true`)).toBe('');
   console.log(
