@@ -4,10 +4,27 @@
  * mode, run the plan's steps in order, stopping at the first that fails. Check mode never runs
  * a step: the plan is the prediction. Run modules (command, shell) in check mode are skipped
  * unless their creates/removes decide the outcome.
+ *
+ * A write applies only to the state it was planned from: tasks of the run writing one file on
+ * one host take turns (write-queue.ts), and a write the host refuses because the file changed
+ * since the gather is planned again from a new gather.
  */
 import { finishPlan } from '../modules/outcome.js';
-import type { Diff, ModuleContext, ModuleDefinition, ModuleOutcome } from '../modules/types.js';
+import type {
+  ChangePlan,
+  Diff,
+  ModuleContext,
+  ModuleDefinition,
+  ModuleOutcome,
+  NoChangePlan,
+  Plan,
+} from '../modules/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import { isStaleWrite, STALE_WRITE } from '../transport/verified-write.js';
+import { writeQueue } from './write-queue.js';
+
+/** Plans of a write refused because its file changed meanwhile, before the task fails. */
+const WRITE_ATTEMPTS = 5;
 
 export interface ModuleInvocation {
   module: ModuleDefinition;
@@ -48,16 +65,11 @@ export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun
   if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
   if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
 
-  const script = module.gather?.(args, ctx);
-  let facts: unknown;
-  if (script !== undefined) {
-    const gathered = await invocation.transport().exec(script, options);
-    facts = module.parse ? module.parse(gathered, args, ctx) : gathered;
-  }
-  const plan = module.plan(args, facts, ctx);
-  if (!plan.changed) {
-    return { kind: 'done', outcome: { changed: false, result: { ...plan.result } }, detail: plan.reason };
-  }
+  const key = invocation.check ? undefined : module.writeKey?.(args);
+  const queue = key === undefined ? undefined : writeQueue(invocation.transport(), key);
+  const mark = queue?.mark();
+  const plan = await gatherAndPlan(invocation, args, options);
+  if (!plan.changed) return unchanged(plan);
   if (invocation.check) {
     const run: ModuleRun = {
       kind: 'done',
@@ -67,16 +79,74 @@ export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun
     if (plan.diffs) run.diffs = plan.diffs;
     return run;
   }
-  const outputs: ExecResult[] = [];
-  for (const step of plan.steps) {
-    const stepOptions: ExecOptions = { ...options };
-    if (step.stdin !== undefined) stepOptions.stdin = step.stdin;
-    const output = await invocation.transport().exec(step.command, stepOptions);
-    outputs.push(output);
-    if (output.code !== 0) break;
+  if (!queue || !mark) return apply(invocation, args, options, plan);
+  // Writers of one file on one host take turns; if another wrote it since it was read, read it again.
+  const turn = await queue.take();
+  try {
+    return await apply(invocation, args, options, turn.writtenSince(mark) ? undefined : plan);
+  } finally {
+    turn.end();
   }
-  const outcome = finishPlan(module, args, outputs, ctx, plan);
-  const run: ModuleRun = { kind: 'done', outcome, detail: plan.summary };
-  if (plan.diffs && !outcome.failed) run.diffs = plan.diffs;
-  return run;
+}
+
+async function gatherAndPlan(
+  invocation: ModuleInvocation,
+  args: Record<string, unknown>,
+  options: ExecOptions,
+): Promise<Plan> {
+  const { module, ctx } = invocation;
+  const script = module.gather?.(args, ctx);
+  let facts: unknown;
+  if (script !== undefined) {
+    const gathered = await invocation.transport().exec(script, options);
+    facts = module.parse ? module.parse(gathered, args, ctx) : gathered;
+  }
+  return module.plan(args, facts, ctx);
+}
+
+function unchanged(plan: NoChangePlan): ModuleRun {
+  return { kind: 'done', outcome: { changed: false, result: { ...plan.result } }, detail: plan.reason };
+}
+
+/**
+ * Run the steps of `planned` (or of a new plan when undefined), stopping at the first that
+ * fails. A write the host refuses because its file changed since the gather (another writer)
+ * is planned again from a new gather, a few times.
+ */
+async function apply(
+  invocation: ModuleInvocation,
+  args: Record<string, unknown>,
+  options: ExecOptions,
+  planned: ChangePlan | undefined,
+): Promise<ModuleRun> {
+  const { module, ctx } = invocation;
+  for (let attempt = 1; ; attempt++) {
+    const plan = attempt === 1 && planned ? planned : await gatherAndPlan(invocation, args, options);
+    if (!plan.changed) return unchanged(plan);
+    const outputs: ExecResult[] = [];
+    for (const step of plan.steps) {
+      const stepOptions: ExecOptions = { ...options };
+      if (step.stdin !== undefined) stepOptions.stdin = step.stdin;
+      const output = await invocation.transport().exec(step.command, stepOptions);
+      outputs.push(output);
+      if (output.code !== 0) break;
+    }
+    const last = outputs[outputs.length - 1];
+    if (last && last.code !== 0 && isStaleWrite(last.stderr)) {
+      if (attempt < WRITE_ATTEMPTS) continue;
+      const msg = `${firstLineOf(last.stderr)} (planned ${attempt} times: something else keeps changing it)`;
+      return {
+        kind: 'done',
+        outcome: { changed: false, failed: true, msg, result: { ...plan.result, msg } },
+      };
+    }
+    const outcome = finishPlan(module, args, outputs, ctx, plan);
+    const run: ModuleRun = { kind: 'done', outcome, detail: plan.summary };
+    if (plan.diffs && !outcome.failed) run.diffs = plan.diffs;
+    return run;
+  }
+}
+
+function firstLineOf(stderr: string): string {
+  return stderr.split('\n').find((line) => line.startsWith(STALE_WRITE)) ?? STALE_WRITE;
 }

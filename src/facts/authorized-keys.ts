@@ -26,7 +26,8 @@ export interface AuthorizedKeysFacts {
   dir?: KeyPathAttributes;
   /** The file, when it exists. */
   file?: KeyPathAttributes;
-  /** The file's text (a regular file that exists). */
+  /** The file's sha256 and text (a regular file that exists). */
+  sha256?: string;
   content?: string;
 }
 
@@ -53,7 +54,9 @@ export function authorizedKeysScript(user: string, path: string | undefined): Ra
     sh`if [ -e "$d" ]; then s=$(stat -L -c ${STAT} -- "$d") || exit 1; echo "dir=$s"; fi`,
     sh`if [ -e "$f" ]; then s=$(stat -L -c ${STAT} -- "$f") || exit 1; echo "file=$s"`,
     // Last: everything after the marker is the file's text.
-    raw('  if [ -f "$f" ]; then echo content:; cat -- "$f" || exit 1; fi'),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    raw('  if [ -f "$f" ]; then h=$(sha256sum < "$f") || exit 1; echo "sha256=${h%% *}"'),
+    raw('    echo content:; cat -- "$f" || exit 1; fi'),
     raw('fi'),
   ];
   return raw(lines.map((line) => line.text).join('\n'));
@@ -80,6 +83,8 @@ export function parseAuthorizedKeys(result: ExecResult, user: string): Authorize
   if (dir !== undefined) facts.dir = attributes(dir, user);
   const file = single(report, 'file');
   if (file !== undefined) facts.file = attributes(file, user);
+  const sha256 = single(report, 'sha256');
+  if (sha256 !== undefined) facts.sha256 = sha256;
   if (report.content !== undefined) facts.content = report.content;
   return facts;
 }

@@ -17,6 +17,8 @@ export interface CrontabFacts {
   exists: boolean;
   /** Its lines, as text ending with a newline (or empty), without the header some crons add. */
   content: string;
+  /** sha256 of what `crontab -l` printed, header included (the cron module's write checks it). */
+  sha256?: string;
 }
 
 export const CRONTAB_MISSING = 'crontab is not installed on this host (install the cron package)';
@@ -26,22 +28,41 @@ export function crontabScript(user: string | undefined): RawShell {
   const lines: RawShell[] = [
     sh`command -v crontab >/dev/null 2>&1 || { echo ${CRONTAB_MISSING} >&2; exit 1; }`,
   ];
-  let list = raw('crontab -l');
   if (user !== undefined) {
     lines.push(sh`u=${user}`, raw('getent passwd "$u" >/dev/null || { echo nouser=1; exit 0; }'));
-    list = raw('crontab -l -u "$u"');
     lines.push(raw(`printf 'user=%s\\n' "$u"`));
   } else {
     lines.push(raw('echo "user=$(id -un)"'));
   }
-  // The dot keeps the trailing newlines that command substitution would strip.
   lines.push(
-    raw(
-      `if c=$(${list.text}; r=$?; printf .; exit $r); then echo exists=1; echo content:; printf '%s' "\${c%.}"`,
-    ),
+    raw(`if ${listCrontab(user, '').text}; then echo exists=1`),
+    raw(`  h=$(${LISTED} | sha256sum); echo "sha256=\${h%% *}"; echo content:; ${LISTED}`),
     raw('else echo exists=0; fi'),
   );
   return raw(lines.map((line) => line.text).join('\n'));
+}
+
+/**
+ * `c=` what `crontab -l` prints, plus a dot that keeps the trailing newlines command
+ * substitution would strip (LISTED prints it back without), as a condition: false when there
+ * is no crontab.
+ */
+function listCrontab(user: string | undefined, redirect: string): RawShell {
+  const list = user === undefined ? raw('crontab -l') : sh`crontab -l -u ${user}`;
+  return raw(`c=$(${list.text}${redirect}; r=$?; printf .; exit $r)`);
+}
+
+const LISTED = `printf '%s' "\${c%.}"`;
+
+/**
+ * The line leaving in $was the crontab's fingerprint now, as the gather computes it: the sha256
+ * of what `crontab -l` prints, or "absent". Run before an install, so that a crontab changed
+ * since it was read is not replaced.
+ */
+export function crontabFingerprintLine(user: string | undefined): RawShell {
+  return raw(
+    `if ${listCrontab(user, ' 2>/dev/null').text}; then was=$(${LISTED} | sha256sum); was=\${was%% *}; else was=absent; fi`,
+  );
 }
 
 /** Lines Debian's crontab writes at the top of a spool file (Ansible skips them the same way). */
@@ -78,6 +99,8 @@ export function parseCrontab(result: ExecResult, user: string | undefined): Cron
   }
   if (facts.exists) {
     facts.content = stripCrontabHeader(report.content ?? '');
+    const sha256 = single(report, 'sha256');
+    if (sha256 !== undefined) facts.sha256 = sha256;
   } else if (!/no crontab for/.test(result.stderr)) {
     throw moduleFailure(`cannot read the crontab of ${who}: ${result.stderr.trim() || 'crontab -l failed'}`, {
       stderr: result.stderr,

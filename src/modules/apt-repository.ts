@@ -10,11 +10,13 @@ import { BosunError } from '../errors.js';
 import {
   type DebSourcesFacts,
   debSourcesScript,
+  type FileFacts,
   KEYRINGS_DIR,
   type ManagedFile,
   parseDebSources,
 } from '../facts/deb-sources.js';
 import { sh } from '../transport/quote.js';
+import { payloadOf } from '../transport/verified-write.js';
 import { finishAptSteps, updateStep } from './apt.js';
 import { moduleFailure } from './failure.js';
 import { sha256Of, writeScript } from './file-write.js';
@@ -281,9 +283,20 @@ function keyBytes(args: AptRepositoryArgs, facts: DebSourcesFacts): Buffer | und
 
 const FILE_MODE = 0o644;
 
-function writeStep(path: string, content: Buffer | string, what: string): Step {
+function writeStep(
+  path: string,
+  content: Buffer | string,
+  what: string,
+  current: FileFacts | undefined,
+): Step {
   return {
-    command: writeScript({ path, mode: FILE_MODE, backup: false }),
+    command: writeScript({
+      path,
+      mode: FILE_MODE,
+      backup: false,
+      payload: payloadOf(content),
+      replaces: current?.sha256 ?? (current?.other ? 'other' : 'absent'),
+    }),
     stdin: content,
     description: `write ${what} ${path}`,
   };
@@ -330,7 +343,7 @@ export function planAptRepository(args: AptRepositoryArgs, facts: DebSourcesFact
             description: `create ${KEYRINGS_DIR}`,
           });
         }
-        steps.push(writeStep(keyring, bytes, 'keyring'));
+        steps.push(writeStep(keyring, bytes, 'keyring', current));
         diffs.push({
           before: current ? { path: keyring, sha256: current.sha256 } : { path: keyring, state: 'absent' },
           after: { path: keyring, sha256: hash },
@@ -345,7 +358,7 @@ export function planAptRepository(args: AptRepositoryArgs, facts: DebSourcesFact
     const current = existing(target);
     result.filename = p[target];
     if (current?.sha256 !== sha256Of(Buffer.from(content, 'utf8'))) {
-      steps.push(writeStep(p[target], content, 'source'));
+      steps.push(writeStep(p[target], content, 'source', current));
       diffs.push(
         current
           ? { path: p[target], before: current.text ?? '', after: content }
@@ -387,6 +400,7 @@ export const aptRepositoryModule: ModuleDefinition<AptRepositoryArgs, DebSources
   schema: AptRepositoryArgs,
   kind: 'plan',
   checkArgs: checkAptRepositoryArgs,
+  writeKey: (args) => `apt_source:${paths(args).name}`,
   async prepare(args, ctx) {
     if (args.key_src === undefined) return args;
     return { ...args, keyBytes: await ctx.readLocalFile(args.key_src) };

@@ -16,8 +16,9 @@ import {
 } from '../facts/authorized-keys.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
+import { payloadOf } from '../transport/verified-write.js';
 import { failingStep, firstLine, moduleFailure } from './failure.js';
-import { writeScript } from './file-write.js';
+import { fileKey, fingerprintOf, writeScript } from './file-write.js';
 import { formatMode } from './mode.js';
 import { isTemplated } from './templated.js';
 import type {
@@ -345,6 +346,11 @@ export function planAuthorizedKey(
         owner: String(file?.uid ?? passwd.uid),
         group: String(file?.gid ?? passwd.gid),
         backup: false,
+        payload: payloadOf(content),
+        replaces: fingerprintOf({
+          stat: file && { type: file.isFile ? 'file' : 'other' },
+          sha256: facts.sha256,
+        }),
       }),
     );
     stdin = content;
@@ -388,6 +394,8 @@ export const authorizedKeyModule: ModuleDefinition<AuthorizedKeyArgs, Authorized
   schema: AuthorizedKeyArgs,
   kind: 'plan',
   checkArgs: checkAuthorizedKeyArgs,
+  writeKey: (args) =>
+    args.path?.startsWith('/') ? fileKey(args.path) : `authorized_keys:${args.user}:${args.path ?? ''}`,
   gather: (args) => authorizedKeysScript(args.user, args.path),
   parse: (result, args) => parseAuthorizedKeys(result, args.user),
   plan(args, facts, ctx) {

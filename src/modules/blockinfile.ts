@@ -13,7 +13,7 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import { checkRegexArg, editModule, editSubject, planEdit } from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK';
@@ -210,13 +210,6 @@ export const blockinfileModule: ModuleDefinition<BlockinfileArgs, FileContent> =
   name: 'blockinfile',
   description: 'Insert, update or remove a block of lines between marker lines in a text file.',
   schema: BlockinfileArgs,
-  kind: 'plan',
   checkArgs: checkBlockinfileArgs,
-  gather: (args) => editGather(args, 'blockinfile'),
-  parse: (result, args) => editParse(result, args, 'blockinfile'),
-  plan(args, facts, ctx) {
-    if (!facts) throw new BosunError('BOSUN_INTERNAL', 'blockinfile: planned without facts');
-    return planBlockinfile(args, facts, ctx);
-  },
-  finish: (_args, outputs, _ctx, plan) => finishEdit(outputs, plan),
+  ...editModule('blockinfile', planBlockinfile),
 };

@@ -18,6 +18,7 @@ import { failingStep, moduleFailure } from './failure.js';
 import {
   backupSchema,
   checkValidateArg,
+  fileKey,
   finishWrite,
   MAX_DIFF_BYTES,
   planWrite,
@@ -117,6 +118,7 @@ export const copyModule: ModuleDefinition<CopyArgs, PathState> = {
   schema: CopyArgs,
   kind: 'plan',
   checkArgs: checkCopyArgs,
+  writeKey: (args) => fileKey(args.dest),
   async prepare(args, ctx) {
     if (args.src === undefined) return args;
     return { ...args, bytes: await ctx.readLocalFile(args.src) };

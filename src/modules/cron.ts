@@ -8,12 +8,13 @@
 import { posix } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
-import { type CrontabFacts, crontabScript, parseCrontab } from '../facts/crontab.js';
+import { type CrontabFacts, crontabFingerprintLine, crontabScript, parseCrontab } from '../facts/crontab.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
+import { payloadOf, receiveLines, refuseStale } from '../transport/verified-write.js';
 import { failingStep, firstLine, moduleFailure } from './failure.js';
-import { finishWrite, planWrite } from './file-write.js';
+import { fileKey, finishWrite, planWrite } from './file-write.js';
 import { isTemplated } from './templated.js';
 import type { ArgIssue, ChangePlan, ModuleContext, ModuleDefinition, ModuleOutcome, Plan } from './types.js';
 import { nameProblem } from './user.js';
@@ -273,7 +274,13 @@ function planCrontab(
   }
   const content = text(after);
   const empty = content === '';
-  lines.push(empty ? sh`crontab${u} -r` : sh`crontab${u} -`);
+  // The new crontab is received whole and checked before the old one is looked at again.
+  if (!empty) lines.push(...receiveLines(payloadOf(content)));
+  lines.push(
+    crontabFingerprintLine(args.user),
+    refuseStale(label, facts.exists ? (facts.sha256 ?? 'other') : 'absent'),
+    empty ? sh`crontab${u} -r` : sh`crontab${u} - < "$tmp"`,
+  );
   const plan: ChangePlan = {
     changed: true,
     summary: `${args.state === 'absent' ? 'remove' : 'set'} ${entryWord(args)} ${args.state === 'absent' ? 'from' : 'in'} the ${label}`,
@@ -377,6 +384,8 @@ export const cronModule: ModuleDefinition<CronArgs, CronFacts> = {
   schema: CronArgs,
   kind: 'plan',
   checkArgs: checkCronArgs,
+  writeKey: (args) =>
+    args.cron_file !== undefined ? fileKey(cronFilePath(args.cron_file)) : `crontab:${args.user ?? ''}`,
   gather: (args) =>
     args.cron_file !== undefined
       ? pathStateScript(cronFilePath(args.cron_file), { contentLimit: MAX_CRON_FILE })

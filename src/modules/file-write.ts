@@ -1,17 +1,20 @@
 /**
  * Writing a whole file on the host, shared by every module that puts content in a file (copy,
- * template, lineinfile, blockinfile, replace). The content is always computed on the
- * controller and sent on stdin: a temp file in the same folder gets the bytes and the
- * attributes, is validated (when asked), the old file is backed up (when asked), then the temp
- * file is renamed over the destination, so readers see the old file or the new one and a
- * failed validation leaves the old file untouched. Identical content means only attributes
- * may change, which makes check mode and diffs exact.
+ * template, lineinfile, blockinfile, replace, cron files, sysctl, authorized_key, apt_repository,
+ * get_url). The content is always computed on the controller and sent on stdin: a temp file in
+ * the same folder gets the bytes, which are checked against the size and sha256 sent (a dropped
+ * channel also ends stdin), then the attributes, is validated (when asked), and, if the file is
+ * still the one the plan was made from, the old file is backed up (when asked) and the temp file
+ * renamed over it (transport/verified-write.ts). Readers see the old file or the new one; an
+ * incomplete transfer, a failed validation or a file changed meanwhile leave the old file
+ * untouched. Identical content means only attributes may change, which makes check mode and
+ * diffs exact.
  */
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { PathStat } from '../facts/path-state.js';
 import { quote, type RawShell, raw, sh } from '../transport/quote.js';
+import { type Fingerprint, type Payload, verifiedWriteScript } from '../transport/verified-write.js';
 import {
   type AttributeArgs,
   attributeChanges,
@@ -86,34 +89,47 @@ export interface WritePlan {
   validate?: string | undefined;
   /** Create the missing folders above path first (lineinfile/blockinfile `create`). */
   parents?: boolean | undefined;
+  /** The bytes the step sends on stdin: the host writes nothing unless all of them arrived. */
+  payload: Payload;
+  /** The file the plan was made from (`fingerprintOf`): the host writes nothing if it changed since. */
+  replaces: Fingerprint;
 }
 
-/** The atomic write of stdin to `path` (same approach as the transports' put). */
+/** The atomic, verified write of stdin to `path` (the transports' put writes the same way). */
 export function writeScript(plan: WritePlan): RawShell {
-  const dir = posix.dirname(plan.path);
-  let template = `${dir === '/' ? '' : dir}/.${posix.basename(plan.path)}.bosun-XXXXXX`;
-  if (template.startsWith('-')) template = `./${template}`;
-  const lines: RawShell[] = [raw('set -e')];
-  if (plan.parents) lines.push(sh`mkdir -p -- ${dir}`);
-  lines.push(
-    raw('umask 077'),
-    sh`tmp=$(mktemp ${template})`,
-    raw(`trap 'rm -f -- "$tmp"' EXIT`),
-    raw('cat > "$tmp"'),
-    ...attributeCommands(raw('"$tmp"'), { mode: plan.mode, owner: plan.owner, group: plan.group }),
-  );
+  const prepare = attributeCommands(raw('"$tmp"'), { mode: plan.mode, owner: plan.owner, group: plan.group });
   if (plan.validate !== undefined) {
-    lines.push(sh`if ! ${validateCommand(plan.validate)}; then echo ${VALIDATE_FAILED} >&2; exit 1; fi`);
+    prepare.push(sh`if ! ${validateCommand(plan.validate)}; then echo ${VALIDATE_FAILED} >&2; exit 1; fi`);
   }
-  if (plan.backup) {
-    lines.push(
-      raw('b="$$.$(date +%Y-%m-%d@%H:%M:%S)"'),
-      sh`cp -p -- ${plan.path} ${`${plan.path}.`}"$b~"`,
-      sh`echo ${BACKUP_PREFIX}"$b"`,
-    );
-  }
-  lines.push(sh`mv -f -- "$tmp" ${plan.path}`, raw('trap - EXIT'));
-  return raw(lines.map((line) => line.text).join('\n'));
+  const beforeRename = plan.backup
+    ? [
+        raw('b="$$.$(date +%Y-%m-%d@%H:%M:%S)"'),
+        sh`cp -p -- ${plan.path} ${`${plan.path}.`}"$b~"`,
+        sh`echo ${BACKUP_PREFIX}"$b"`,
+      ]
+    : [];
+  return verifiedWriteScript({
+    path: plan.path,
+    payload: plan.payload,
+    replaces: plan.replaces,
+    parents: plan.parents,
+    prepare,
+    beforeRename,
+  });
+}
+
+/** The writeKey of a module that writes the file at `path`. */
+export function fileKey(path: string): string {
+  return `file:${path}`;
+}
+
+/** The state a write is planned from, as the host checks it before the rename. */
+export function fingerprintOf(facts: {
+  stat?: { type: string } | undefined;
+  sha256?: string | undefined;
+}): Fingerprint {
+  if (!facts.stat) return 'absent';
+  return facts.stat.type === 'file' && facts.sha256 !== undefined ? facts.sha256 : 'other';
 }
 
 /** Bytes a text diff can show: valid UTF-8 without NUL bytes. */
@@ -212,6 +228,8 @@ export function planWrite(input: WriteInput): Plan {
       backup,
       validate: args.validate,
       parents: input.parents === true && !stat,
+      payload: { size: bytes.length, sha256 },
+      replaces: fingerprintOf(facts),
     }),
     stdin: bytes,
     description: `write ${path} (${bytes.length} bytes)`,

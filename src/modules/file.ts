@@ -8,6 +8,7 @@ import { BosunError } from '../errors.js';
 import { type LinkState, linkStateScript, parseLinkState } from '../facts/link-state.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
+import { tempBeside } from '../transport/verified-write.js';
 import {
   type AttributeArgs,
   attributeChanges,
@@ -376,10 +377,8 @@ export function planLink(args: FileArgs, facts: LinkState, ctx: ModuleContext): 
       commands.push(sh`${made} ${path}`);
     } else {
       // The new link is made beside path, then renamed over it (-T: even over a link to a folder).
-      const dir = posix.dirname(path);
-      const folder = dir === '/' ? '' : dir.startsWith('-') ? `./${dir}` : dir;
       commands.push(
-        sh`t=$(mktemp -u ${`${folder}/.${posix.basename(path)}.bosun-XXXXXX`})`,
+        sh`t=$(mktemp -u ${tempBeside(path)})`,
         raw(`trap 'rm -f -- "$t"' EXIT`),
         sh`${made} "$t"`,
         sh`mv -f -T -- "$t" ${path}`,

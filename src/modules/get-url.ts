@@ -24,7 +24,7 @@ import {
 } from './attributes.js';
 import { DOWNLOAD_FAILED, fetchFunction, URL_PATTERN, urlFileName } from './download.js';
 import { moduleFailure } from './failure.js';
-import { backupSchema, finishWrite, writeScript } from './file-write.js';
+import { backupSchema, fileKey, fingerprintOf, finishWrite, writeScript } from './file-write.js';
 import { formatMode } from './mode.js';
 import { isTemplated } from './templated.js';
 import type {
@@ -193,8 +193,9 @@ function downloadScript(args: GetUrlArgs, write: RawShell): RawShell {
     );
   }
   lines.push(
-    raw('h=$(sha256sum < "$dl")'),
-    raw(`echo "${DOWNLOADED_PREFIX}\${h%% *}"`),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    raw('h=$(sha256sum < "$dl"); dl_sum=${h%% *}; dl_size=$(($(wc -c < "$dl")))'),
+    raw(`echo "${DOWNLOADED_PREFIX}$dl_sum"`),
     // The shared atomic write reads the file on its standard input; its own trap stays in the subshell.
     raw(`(\n${write.text}\n) < "$dl"`),
   );
@@ -258,7 +259,16 @@ export function planGetUrl(args: GetUrlArgs, facts: GetUrlFacts, ctx: ModuleCont
   // The temp file belongs to whoever runs the steps; a replaced file keeps its owner and group.
   const owner = args.owner ?? (stat && stat.uid !== file.uid ? String(stat.uid) : undefined);
   const group = args.group ?? (stat && stat.gid !== file.gid ? String(stat.gid) : undefined);
-  const write = writeScript({ path, mode, owner, group, backup: args.backup === true && stat !== undefined });
+  const write = writeScript({
+    path,
+    mode,
+    owner,
+    group,
+    backup: args.backup === true && stat !== undefined,
+    // What the download step measured of its own temp file (downloadScript).
+    payload: { size: raw('"$dl_size"'), sha256: raw('"$dl_sum"') },
+    replaces: fingerprintOf(file),
+  });
   result.mode = formatMode(mode);
   if (args.owner !== undefined || stat) result.owner = args.owner ?? stat?.user;
   if (args.group !== undefined || stat) result.group = args.group ?? stat?.group;
@@ -324,6 +334,7 @@ export const getUrlModule: ModuleDefinition<GetUrlArgs, GetUrlFacts> = {
   schema: GetUrlArgs,
   kind: 'plan',
   checkArgs: checkGetUrlArgs,
+  writeKey: (args) => fileKey(args.dest),
   gather: (args) => getUrlScript(args),
   parse: (result, args) => parseGetUrl(result, args),
   plan(args, facts, ctx) {

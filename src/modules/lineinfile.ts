@@ -13,7 +13,7 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { expandTemplate, pythonRegExp } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import { checkRegexArg, editModule, editSubject, planEdit } from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const LineinfileArgs = Type.Object(
@@ -317,13 +317,6 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs, FileContent> = {
   name: 'lineinfile',
   description: 'Make sure a line is in a text file (or absent from it), replacing a line a regexp finds.',
   schema: LineinfileArgs,
-  kind: 'plan',
   checkArgs: checkLineinfileArgs,
-  gather: (args) => editGather(args, 'lineinfile'),
-  parse: (result, args) => editParse(result, args, 'lineinfile'),
-  plan(args, facts, ctx) {
-    if (!facts) throw new BosunError('BOSUN_INTERNAL', 'lineinfile: planned without facts');
-    return planLineinfile(args, facts, ctx);
-  },
-  finish: (_args, outputs, _ctx, plan) => finishEdit(outputs, plan),
+  ...editModule('lineinfile', planLineinfile),
 };

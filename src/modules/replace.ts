@@ -14,7 +14,7 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp, regexProblem, substitute } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import { checkRegexArg, editModule, editSubject, planEdit } from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const ReplaceArgs = Type.Object(
@@ -122,13 +122,6 @@ export const replaceModule: ModuleDefinition<ReplaceArgs, FileContent> = {
   name: 'replace',
   description: 'Replace every match of a regular expression in a text file.',
   schema: ReplaceArgs,
-  kind: 'plan',
   checkArgs: checkReplaceArgs,
-  gather: (args) => editGather(args, 'replace'),
-  parse: (result, args) => editParse(result, args, 'replace'),
-  plan(args, facts, ctx) {
-    if (!facts) throw new BosunError('BOSUN_INTERNAL', 'replace: planned without facts');
-    return planReplace(args, facts, ctx);
-  },
-  finish: (_args, outputs, _ctx, plan) => finishEdit(outputs, plan),
+  ...editModule('replace', planReplace),
 };

@@ -18,7 +18,7 @@ import {
 import { sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { firstLine, moduleFailure } from './failure.js';
-import { finishWrite, planWrite } from './file-write.js';
+import { fileKey, finishWrite, planWrite } from './file-write.js';
 import { isTemplated } from './templated.js';
 import type {
   ArgIssue,
@@ -305,6 +305,7 @@ export const sysctlModule: ModuleDefinition<SysctlArgs, SysctlFacts> = {
   schema: SysctlArgs,
   kind: 'plan',
   checkArgs: checkSysctlArgs,
+  writeKey: (args) => fileKey(args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
   gather: (args) => sysctlScript(args.name, args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
   parse: (result, args) => parseSysctl(result, args.name, args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
   plan(args, facts, ctx) {

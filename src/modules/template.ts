@@ -16,6 +16,7 @@ import { planCopy } from './copy.js';
 import {
   backupSchema,
   checkValidateArg,
+  fileKey,
   finishWrite,
   isText,
   MAX_DIFF_BYTES,
@@ -94,6 +95,7 @@ export const templateModule: ModuleDefinition<TemplateArgs, PathState> = {
   schema: TemplateArgs,
   kind: 'plan',
   checkArgs: checkTemplateArgs,
+  writeKey: (args) => fileKey(args.dest),
   async prepare(args, ctx) {
     const render = ctx.renderTemplate;
     if (!render) {

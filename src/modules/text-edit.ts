@@ -3,35 +3,27 @@
  * the file read whole by the gather script (fact script file-content.ts), and the edited text
  * written back whole through file-write, so check mode and diffs are exact.
  */
+import { BosunError } from '../errors.js';
 import {
   type FileContent,
   fileContentScript,
   MAX_EDIT_BYTES,
   parseFileContent,
 } from '../facts/file-content.js';
-import type { RawShell } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import type { AttributeArgs } from './attributes.js';
 import { moduleFailure } from './failure.js';
-import { finishWrite, isText, planWrite, type WriteFacts } from './file-write.js';
+import { fileKey, finishWrite, isText, planWrite, type WriteFacts } from './file-write.js';
 import { type PathAliasArgs, pathOf } from './path-arg.js';
 import { regexProblem } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import type { ArgIssue, ChangePlan, ModuleContext, ModuleOutcome, Plan } from './types.js';
+import type { ArgIssue, ChangePlan, ModuleContext, ModuleDefinition, ModuleOutcome, Plan } from './types.js';
 
 /** An issue when `value` (an argument holding a regular expression) does not compile. */
 export function checkRegexArg(key: string, value: string | undefined, multiline = false): ArgIssue[] {
   if (value === undefined || isTemplated(value)) return [];
   const problem = regexProblem(value, { multiline });
   return problem === undefined ? [] : [{ key, message: problem }];
-}
-
-export function editGather(args: PathAliasArgs, module: string): RawShell {
-  return fileContentScript(pathOf(args, module));
-}
-
-export function editParse(result: ExecResult, args: PathAliasArgs, module: string): FileContent {
-  return parseFileContent(result, pathOf(args, module));
 }
 
 /** The file to edit: where it is written, and its text (undefined when it does not exist). */
@@ -123,8 +115,29 @@ export function planEdit(input: EditInput): Plan {
 }
 
 /** The outcome of an edit's write; the backup sits beside the file written (a link's target). */
-export function finishEdit(outputs: ExecResult[], plan: ChangePlan): ModuleOutcome {
+function finishEdit(outputs: ExecResult[], plan: ChangePlan): ModuleOutcome {
   const result = plan.result ?? {};
   const written = typeof result.target === 'string' ? result.target : String(result.path);
   return finishWrite(outputs, result, written, 'backup');
+}
+
+/**
+ * The module definition parts the three text modules share around their own planner: the file
+ * read whole by the gather script, written back whole, one task at a time per file and host.
+ */
+export function editModule<A extends PathAliasArgs>(
+  module: string,
+  plan: (args: A, facts: FileContent, ctx: ModuleContext) => Plan,
+): Pick<ModuleDefinition<A, FileContent>, 'kind' | 'writeKey' | 'gather' | 'parse' | 'plan' | 'finish'> {
+  return {
+    kind: 'plan',
+    writeKey: (args) => fileKey(pathOf(args, module)),
+    gather: (args) => fileContentScript(pathOf(args, module)),
+    parse: (result, args) => parseFileContent(result, pathOf(args, module)),
+    plan(args, facts, ctx) {
+      if (!facts) throw new BosunError('BOSUN_INTERNAL', `${module}: planned without facts`);
+      return plan(args, facts, ctx);
+    },
+    finish: (_args, outputs, _ctx, changes) => finishEdit(outputs, changes),
+  };
 }

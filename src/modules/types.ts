@@ -123,6 +123,12 @@ export interface ModuleDefinition<A = any, F = any> {
   gather?(args: A, ctx: ModuleContext): RawShell | undefined;
   /** Pure parser of the gather output; throws BOSUN_MODULE_FAILED when the script failed. */
   parse?(result: ExecResult, args: A, ctx: ModuleContext): F;
+  /**
+   * The file (or crontab) the module reads and replaces, as a key ("file:/etc/hosts"): tasks
+   * with the same key on the same host (several hosts delegating to one) run there one at a
+   * time, each gathering after the previous one wrote. Undefined: no such file.
+   */
+  writeKey?(args: A): string | undefined;
   /** Pure: the same facts give the same plan, in check mode or not. May throw BOSUN_MODULE_FAILED. */
   plan(args: A, facts: F | undefined, ctx: ModuleContext): Plan;
   /**

@@ -12,6 +12,7 @@ import { BosunError } from '../errors.js';
 import { parseReport, single } from '../facts/report.js';
 import { quote, type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
+import { payloadOf, receiveLines } from '../transport/verified-write.js';
 import { type ArchiveEntry, type ArchiveFormat, archiveEntries, detectFormat } from './archive-entries.js';
 import { DOWNLOAD_FAILED, fetchFunction, URL_PATTERN } from './download.js';
 import { firstLine, moduleFailure } from './failure.js';
@@ -261,12 +262,9 @@ export function planUnarchive(args: UnarchiveArgs, facts: UnarchiveFacts, ctx: M
   let stdin: Buffer | undefined;
   if (args.remote_src !== true) {
     stdin = args.archive?.bytes;
-    lines.push(
-      raw('a=$(mktemp)'),
-      raw(`trap 'rm -f -- "$a"' EXIT`),
-      raw('cat > "$a"'),
-      extractCommand(args, format, raw('"$a"')),
-    );
+    if (!stdin) throw new BosunError('BOSUN_INTERNAL', 'unarchive: src was not read before planning');
+    // Extracted only once the whole archive arrived: a cut one would extract part of it.
+    lines.push(...receiveLines(payloadOf(stdin)), extractCommand(args, format, raw('"$tmp"')));
   } else if (isUrl(args)) {
     lines.push(
       fetchFunction(10),

@@ -18,6 +18,7 @@ import {
 } from '../facts/passwd.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
+import { joinLines, payloadOf, receiveLines } from '../transport/verified-write.js';
 import { firstLine, moduleFailure } from './failure.js';
 import { isTemplated } from './templated.js';
 import type {
@@ -258,9 +259,11 @@ function printEntry(name: string): RawShell {
 }
 
 function passwordStep(name: string, field: string): Step {
+  const line = `${name}:${field}\n`;
   return {
-    command: raw('chpasswd -e'),
-    stdin: `${name}:${field}\n`,
+    // A cut line would set a cut hash: chpasswd reads it only once it arrived whole.
+    command: joinLines([raw('set -e'), ...receiveLines(payloadOf(line)), raw('chpasswd -e < "$tmp"')]),
+    stdin: line,
     description: `set the password of ${name}`,
     sensitive: true,
   };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BosunError } from '../errors.js';
 import { type RawShell, raw, sh } from './quote.js';
 import { interruptedError, RemoteCommand, STOP_DEADLINE_MS, stopGroupScript } from './remote-command.js';
 import type { BecomeOptions, ExecOptions, ExecResult, GetOptions, PutOptions, Transport } from './types.js';
+import { type Payload, payloadOf, verifiedWriteScript } from './verified-write.js';
 
 /** A started command on the target: the one primitive each transport provides. */
 export interface RemoteProcess {
@@ -107,12 +107,9 @@ export abstract class ShellTransport implements Transport {
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
-    const script = atomicWriteScript(path, options);
-    const result = await this.exec(script, {
-      sudo: options.sudo,
-      user: options.user,
-      stdin: Buffer.from(content),
-    });
+    const bytes = Buffer.from(content);
+    const script = atomicWriteScript(path, payloadOf(bytes), options);
+    const result = await this.exec(script, { sudo: options.sudo, user: options.user, stdin: bytes });
     if (result.code !== 0) {
       throw new BosunError(
         'BOSUN_TRANSFER',
@@ -150,27 +147,17 @@ function firstLine(text: string): string {
 }
 
 /**
- * Write stdin to a temp file beside the target, set mode and owner on the temp file, then
- * rename over the target: readers see the old file or the new one, never half of it.
+ * Write stdin to a temp file beside the target, check that all of `payload` arrived, set mode
+ * and owner on the temp file, then rename over the target: readers see the old file or the new
+ * one, never half of it, even when the controller dies mid-transfer.
  */
-export function atomicWriteScript(path: string, options: PutOptions = {}): RawShell {
-  const dir = posix.dirname(path);
-  const tmp = posix.join(dir, `.${posix.basename(path)}.bosun-${randomBytes(6).toString('hex')}`);
-  // A stop (Ctrl-C, timeout) sends SIGTERM: exit through the EXIT trap so the temp file goes too.
-  const steps: RawShell[] = [
-    sh`umask 077`,
-    sh`trap ${sh`rm -f -- ${tmp}`.text} EXIT`,
-    sh`trap 'exit 143' HUP INT TERM`,
-    sh`cat > ${tmp}`,
+export function atomicWriteScript(path: string, payload: Payload, options: PutOptions = {}): RawShell {
+  const prepare: RawShell[] = [
+    options.mode
+      ? sh`chmod ${options.mode} "$tmp"`
+      : sh`if [ -e ${path} ]; then chmod "$(stat -c %a -- ${path})" "$tmp"; else chmod 0644 "$tmp"; fi`,
   ];
-  if (options.mode) steps.push(sh`chmod ${options.mode} ${tmp}`);
-  else
-    steps.push(
-      sh`if [ -e ${path} ]; then chmod "$(stat -c %a -- ${path})" ${tmp}; else chmod 0644 ${tmp}; fi`,
-    );
-  if (options.owner) steps.push(sh`chown ${options.owner} ${tmp}`);
-  else steps.push(sh`if [ -e ${path} ]; then chown "$(stat -c %u:%g -- ${path})" ${tmp}; fi`);
-  steps.push(sh`mv -f -- ${tmp} ${path}`);
-  steps.push(sh`trap - EXIT`);
-  return raw(`set -e; ${steps.map((s) => s.text).join('; ')}`);
+  if (options.owner) prepare.push(sh`chown ${options.owner} "$tmp"`);
+  else prepare.push(sh`if [ -e ${path} ]; then chown "$(stat -c %u:%g -- ${path})" "$tmp"; fi`);
+  return verifiedWriteScript({ path, payload, prepare });
 }

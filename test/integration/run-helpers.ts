@@ -2,7 +2,7 @@
  * What the `bosun run` integration tests share: building the CLI, running it as a user does
  * (`node bin/bosun.js`, empty HOME, no agent), reading its --json events, and docker diff.
  */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,8 @@ export interface LiveRun {
   /** Resolves with the first stdout line matching `pattern` and when it came (Date.now()). */
   line(pattern: RegExp, timeoutMs?: number): Promise<{ text: string; at: number }>;
   signal(name: NodeJS.Signals): void;
+  /** The process itself, for tests that signal it at a chosen moment. */
+  child: ChildProcess;
   /** Resolves when the process has exited; `endedAt` is when. */
   done: Promise<CliRun & { endedAt: number }>;
 }
@@ -110,6 +112,7 @@ export function startBosun(
     signal(name) {
       child.kill(name);
     },
+    child,
     done,
   };
 }

@@ -9,6 +9,7 @@ import { LocalTransport } from '../../../src/transport/local.js';
 import { raw, sh } from '../../../src/transport/quote.js';
 import { buildCommandLine } from '../../../src/transport/remote-command.js';
 import { atomicWriteScript } from '../../../src/transport/shell-transport.js';
+import { payloadOf } from '../../../src/transport/verified-write.js';
 import { processesWith } from '../../support/local-processes.js';
 
 // The shared exec/put/get logic, exercised on this machine through the local transport.
@@ -110,7 +111,11 @@ describe('ShellTransport over the local transport', () => {
   it('leaves no temp file when a write is stopped by SIGTERM halfway', async () => {
     const path = join(dir, 'stopped-write');
     // The write's own process group, its input still open: it is halfway.
-    const child = spawn('/bin/sh', ['-c', atomicWriteScript(path).text], { detached: true, stdio: 'pipe' });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', atomicWriteScript(path, payloadOf('the first half and the second')).text],
+      { detached: true, stdio: 'pipe' },
+    );
     child.stdin.write('the first half');
     const temp = () => readdirSync(dir).filter((name) => name.startsWith('.stopped-write.bosun-'));
     await expect
