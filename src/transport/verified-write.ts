@@ -61,7 +61,7 @@ export function receiveLines(payload: Payload, template?: string): RawShell[] {
     raw('umask 077'),
     template === undefined ? raw('tmp=$(mktemp)') : sh`tmp=$(mktemp ${template})`,
     raw(`trap 'rm -f -- "$tmp"' EXIT`),
-    raw("trap 'exit 1' HUP INT PIPE TERM"),
+    raw("trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM"),
     raw('cat > "$tmp"'),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     raw('got=$(($(wc -c < "$tmp"))); sum=$(sha256sum < "$tmp"); sum=${sum%% *}'),
