@@ -5,7 +5,11 @@
  * part of any event, and results of `no_log` tasks are censored before they are emitted.
  */
 
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+/**
+ * `unknown`: check mode cannot tell what the task would do (it needs the outcome of a change
+ * not known before the real run); never counted as ok, changed or skipped.
+ */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'unknown';
 
 /** A unified diff of one file, or of a set of attributes (`before`/`after` as `key: value` lines). */
 export interface EventDiff {
@@ -17,7 +21,8 @@ export interface EventDiff {
 
 /**
  * Counts per host, as Ansible's PLAY RECAP: `ok` counts every task that succeeded, changed ones
- * included (so ok >= changed); an ignored failure counts as ok and ignored; a looped task counts once.
+ * included (so ok >= changed); an ignored failure counts as ok and ignored; a looped task counts
+ * once. `unknown`, Bosun's own column, counts the tasks check mode could not predict.
  */
 export interface HostRecap {
   ok: number;
@@ -26,6 +31,7 @@ export interface HostRecap {
   failed: number;
   skipped: number;
   ignored: number;
+  unknown: number;
 }
 
 export interface RunStartEvent {
@@ -69,8 +75,10 @@ export interface HostResultEvent {
   task: string;
   taskId: string;
   status: HostStatus;
-  /** A message worth showing: the failure, the debug output, the unreachable reason. */
+  /** A message worth showing: the failure, the debug output, the unreachable reason, why it is unknown. */
   msg?: string;
+  /** status unknown: the task whose change it needs (its name and id), when it is another one. */
+  needs?: { task: string; taskId: string };
   diffs?: EventDiff[];
   rc?: number | null;
   stdout?: string;
@@ -124,7 +132,7 @@ export type RunEvent =
 export type EventListener = (event: RunEvent) => void;
 
 export function emptyRecap(): HostRecap {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, unknown: 0 };
 }
 
 /**
@@ -146,6 +154,9 @@ export function countResult(recap: HostRecap, event: HostResultEvent): void {
       break;
     case 'unreachable':
       recap.unreachable += 1;
+      break;
+    case 'unknown':
+      recap.unknown += 1;
       break;
     case 'failed':
       if (event.ignored) {

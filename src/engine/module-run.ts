@@ -2,12 +2,14 @@
  * One module invocation on one host: what F's contract asks of the engine. Controller modules
  * run here; planning modules gather (one remote script), parse, plan, and, unless in check
  * mode, run the plan's steps in order, stopping at the first that fails. Check mode never runs
- * a step: the plan is the prediction. Run modules (command, shell) in check mode are skipped
- * unless their creates/removes decide the outcome.
+ * a step: the plan is the prediction, made against the changes planned before it
+ * (prediction.ts); a command that would run is reported changed, not run.
  */
 import { finishPlan } from '../modules/outcome.js';
 import type { Diff, ModuleContext, ModuleDefinition, ModuleOutcome } from '../modules/types.js';
+import type { UnknownReason } from '../predict/effects.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import { type ModulePrediction, predictModule } from './prediction.js';
 
 export interface ModuleInvocation {
   module: ModuleDefinition;
@@ -21,6 +23,8 @@ export interface ModuleInvocation {
   env?: Record<string, string> | undefined;
   /** Effective check mode for this task. */
   check: boolean;
+  /** Check mode: the host's predictions and the task they are made for. */
+  prediction?: ModulePrediction;
 }
 
 export type ModuleRun =
@@ -31,23 +35,30 @@ export type ModuleRun =
       diffs?: Diff[];
       /** Plan reason or summary, for the JSON output. */
       detail?: string;
-    };
+      /** Check mode: the command would run (changed) but did not, so its output is not known. */
+      notRun?: boolean;
+    }
+  /** Check mode: what the task would do cannot be known before the real run. */
+  | { kind: 'unknown'; reason: UnknownReason; detail?: string };
+
+/** How the module's scripts run on the host: become, its user, the task's environment. */
+export function execOptions(invocation: ModuleInvocation): ExecOptions {
+  const options: ExecOptions = { sudo: invocation.sudo };
+  if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
+  if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
+  return options;
+}
 
 export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun> {
   const { module, ctx } = invocation;
-  if (module.kind === 'run' && invocation.check && !module.checkModePredicts?.(invocation.args)) {
-    return { kind: 'skipped', reason: 'skipped in check mode: the command would run' };
-  }
   const args = module.prepare ? await module.prepare(invocation.args, ctx) : invocation.args;
   if (module.kind === 'controller') {
     if (!module.controller) return { kind: 'done', outcome: { changed: false, result: {} } };
     return { kind: 'done', outcome: module.controller(args, ctx) };
   }
+  if (invocation.check) return predictModule(invocation, args);
 
-  const options: ExecOptions = { sudo: invocation.sudo };
-  if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
-  if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
-
+  const options = execOptions(invocation);
   const script = module.gather?.(args, ctx);
   let facts: unknown;
   if (script !== undefined) {
@@ -57,15 +68,6 @@ export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun
   const plan = module.plan(args, facts, ctx);
   if (!plan.changed) {
     return { kind: 'done', outcome: { changed: false, result: { ...plan.result } }, detail: plan.reason };
-  }
-  if (invocation.check) {
-    const run: ModuleRun = {
-      kind: 'done',
-      outcome: { changed: true, result: { ...plan.result } },
-      detail: plan.summary,
-    };
-    if (plan.diffs) run.diffs = plan.diffs;
-    return run;
   }
   const outputs: ExecResult[] = [];
   for (const step of plan.steps) {

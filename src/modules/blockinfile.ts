@@ -13,7 +13,15 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editOverlay,
+  editParse,
+  editSubject,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK';
@@ -214,6 +222,7 @@ export const blockinfileModule: ModuleDefinition<BlockinfileArgs, FileContent> =
   checkArgs: checkBlockinfileArgs,
   gather: (args) => editGather(args, 'blockinfile'),
   parse: (result, args) => editParse(result, args, 'blockinfile'),
+  overlay: (facts, overlay) => editOverlay(facts, overlay),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'blockinfile: planned without facts');
     return planBlockinfile(args, facts, ctx);

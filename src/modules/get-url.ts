@@ -324,6 +324,7 @@ export const getUrlModule: ModuleDefinition<GetUrlArgs, GetUrlFacts> = {
   schema: GetUrlArgs,
   kind: 'plan',
   checkArgs: checkGetUrlArgs,
+  reads: (args) => [args.dest],
   gather: (args) => getUrlScript(args),
   parse: (result, args) => parseGetUrl(result, args),
   plan(args, facts, ctx) {

@@ -12,7 +12,15 @@ import { moduleFailure } from './failure.js';
 import { backupSchema, checkValidateArg, validateSchema } from './file-write.js';
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { expandTemplate, pythonRegExp } from './python-regex.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editOverlay,
+  editParse,
+  editSubject,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const LineinfileArgs = Type.Object(
@@ -291,6 +299,7 @@ export const lineinfileModule: ModuleDefinition<LineinfileArgs, FileContent> = {
   checkArgs: checkLineinfileArgs,
   gather: (args) => editGather(args, 'lineinfile'),
   parse: (result, args) => editParse(result, args, 'lineinfile'),
+  overlay: (facts, overlay) => editOverlay(facts, overlay),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'lineinfile: planned without facts');
     return planLineinfile(args, facts, ctx);

@@ -14,7 +14,15 @@ import { backupSchema, checkValidateArg, validateSchema } from './file-write.js'
 import { checkPathAliases, pathAliasSchemas } from './path-arg.js';
 import { pythonRegExp, regexProblem, substitute } from './python-regex.js';
 import { isTemplated } from './templated.js';
-import { checkRegexArg, editGather, editParse, editSubject, finishEdit, planEdit } from './text-edit.js';
+import {
+  checkRegexArg,
+  editGather,
+  editOverlay,
+  editParse,
+  editSubject,
+  finishEdit,
+  planEdit,
+} from './text-edit.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
 
 export const ReplaceArgs = Type.Object(
@@ -126,6 +134,7 @@ export const replaceModule: ModuleDefinition<ReplaceArgs, FileContent> = {
   checkArgs: checkReplaceArgs,
   gather: (args) => editGather(args, 'replace'),
   parse: (result, args) => editParse(result, args, 'replace'),
+  overlay: (facts, overlay) => editOverlay(facts, overlay),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'replace: planned without facts');
     return planReplace(args, facts, ctx);

@@ -9,6 +9,8 @@ import {
   MAX_EDIT_BYTES,
   parseFileContent,
 } from '../facts/file-content.js';
+import type { Overlay } from '../predict/overlay.js';
+import { overlayFileContent } from '../predict/paths.js';
 import type { RawShell } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import type { AttributeArgs } from './attributes.js';
@@ -18,6 +20,7 @@ import { type PathAliasArgs, pathOf } from './path-arg.js';
 import { regexProblem } from './python-regex.js';
 import { isTemplated } from './templated.js';
 import type { ArgIssue, ChangePlan, ModuleContext, ModuleOutcome, Plan } from './types.js';
+import { withWriteEffects } from './write-effects.js';
 
 /** An issue when `value` (an argument holding a regular expression) does not compile. */
 export function checkRegexArg(key: string, value: string | undefined, multiline = false): ArgIssue[] {
@@ -32,6 +35,11 @@ export function editGather(args: PathAliasArgs, module: string): RawShell {
 
 export function editParse(result: ExecResult, args: PathAliasArgs, module: string): FileContent {
   return parseFileContent(result, pathOf(args, module));
+}
+
+/** Check mode: the file as the changes planned earlier in the run leave it. */
+export function editOverlay(facts: FileContent, overlay: Overlay): FileContent {
+  return overlayFileContent(facts, overlay);
 }
 
 /** The file to edit: where it is written, and its text (undefined when it does not exist). */
@@ -107,10 +115,11 @@ export function planEdit(input: EditInput): Plan {
   const text = input.text ?? subject.text ?? '';
   const contentChanges = subject.text !== text || subject.facts.stat === undefined;
   if (contentChanges) result.msg = input.msg;
+  const bytes = Buffer.from(text, 'utf8');
   const plan = planWrite({
     path: subject.target,
     facts: subject.facts,
-    bytes: Buffer.from(text, 'utf8'),
+    bytes,
     args,
     ctx,
     result,
@@ -119,7 +128,12 @@ export function planEdit(input: EditInput): Plan {
     summary: `${subject.path}: ${input.msg}`,
   });
   if (plan.changed && !contentChanges) result.msg = 'mode, owner or group changed';
-  return plan;
+  return withWriteEffects(plan, {
+    path: subject.target,
+    bytes,
+    facts: subject.facts,
+    parents: subject.parentMayBeMissing,
+  });
 }
 
 /** The outcome of an edit's write; the backup sits beside the file written (a link's target). */

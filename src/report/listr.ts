@@ -56,6 +56,9 @@ class TaskTree {
             case 'skipped':
               task.skip(`${label}: skipped`);
               return;
+            case 'unknown':
+              task.title = `${label}: unknown`;
+              return;
             case 'unreachable':
               throw new Error(`${label}: unreachable`);
             case 'failed':
@@ -145,10 +148,14 @@ export class ListrReporter implements Reporter {
       const results = tree.finish();
       await tree.done;
       let details = '';
+      const itemsShown = new Set<string>();
       for (const event of results) {
-        if (event.item !== undefined && event.status !== 'failed') continue;
-        if (event.status === 'failed' || event.status === 'unreachable' || (event.diffs?.length ?? 0) > 0) {
-          details += formatHostResult(event, this.palette);
+        if (event.item !== undefined && event.status !== 'failed' && event.status !== 'unknown') continue;
+        const explained =
+          event.status === 'failed' || event.status === 'unreachable' || event.status === 'unknown';
+        if (explained || (event.diffs?.length ?? 0) > 0) {
+          details += formatHostResult(event, this.palette, itemsShown.has(event.host));
+          if (event.item !== undefined) itemsShown.add(event.host);
         }
       }
       if (details !== '') this.streams.stdout.write(details);
