@@ -13,7 +13,7 @@ import type { ModuleDefinition, Plan, PredictContext } from '../modules/types.js
 import type { Effect, TaskRef, UnknownReason } from '../predict/effects.js';
 import { Overlay } from '../predict/overlay.js';
 import { PredictedState } from '../predict/state.js';
-import type { ExecResult, Transport } from '../transport/types.js';
+import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import { execOptions, type ModuleInvocation, type ModuleRun } from './module-run.js';
 
 /** What one host's check run has predicted so far. */
@@ -21,8 +21,8 @@ export class HostPrediction {
   readonly state = new PredictedState();
   /** Variables registered or set by tasks whose outcome is not known, and why. */
   private readonly unknownVars = new Map<string, UnknownReason>();
-  /** A predict script used the run's workspace on this host: it is removed at the end. */
-  usedWorkspace = false;
+  /** How a predict script used the run's workspace on this host (removed the same way at the end). */
+  workspaceUser: ExecOptions | undefined;
 
   markVariable(name: string, reason: UnknownReason): void {
     this.unknownVars.set(name, reason);
@@ -58,11 +58,15 @@ export class Predictions {
 
   /** Remove the workspace from every host that used it; failures are ignored (a sweep catches them). */
   async clean(transportFor: (host: string) => Transport): Promise<void> {
-    const used = [...this.hosts.entries()].filter(([, host]) => host.usedWorkspace);
     await Promise.all(
-      used.map(async ([name]) => {
+      [...this.hosts.entries()].map(async ([name, host]) => {
+        if (!host.workspaceUser) return;
+        const { sudo, user } = host.workspaceUser;
         try {
-          await transportFor(name).exec(workspaceCleanupScript(this.workspace), { sudo: true });
+          await transportFor(name).exec(
+            workspaceCleanupScript(this.workspace),
+            user === undefined ? { sudo } : { sudo, user },
+          );
         } catch {
           // The host went away: its workspace is swept by the next check run after a day.
         }
@@ -156,7 +160,7 @@ export async function predictModule(invocation: ModuleInvocation, args: unknown)
   const predictContext: PredictContext = { ...ctx, workspace: prediction.workspace, overlay };
   const predictScript = module.predict?.script(args, facts, plan, predictContext);
   if (module.predict && predictScript !== undefined) {
-    host.usedWorkspace = true;
+    host.workspaceUser = options;
     const output = await invocation.transport().exec(predictScript, options);
     const predicted = module.predict.parse(output, args, facts, plan, predictContext);
     effects = predicted.effects;

@@ -10,6 +10,7 @@
 import { moduleFailure } from '../modules/failure.js';
 import { quote, type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
+import { APT_HELPER } from './deb-packages.js';
 import { decodeEncoded, encoderScript } from './file-bytes.js';
 import { parseReport, single } from './report.js';
 
@@ -32,7 +33,8 @@ export interface DebPrediction {
   error?: string;
   /** Top-level folders that are symbolic links on the host (/lib -> /usr/lib). */
   aliases: [string, string][];
-  installs: { name: string; arch: string; version: string; from?: string }[];
+  /** Packages the change installs; `upgrade` when a version of it is installed already. */
+  installs: { name: string; arch: string; version: string; upgrade?: boolean }[];
   removes: { name: string; arch: string; version: string; purge: boolean }[];
   packages: DebPackage[];
   /** Files (not folders) of removed packages, and whether dpkg lists each as a configuration file. */
@@ -83,8 +85,10 @@ const SIM_FAILED = 'bosun-sim-failed';
 /** The read-only script: simulate, then describe each package the change would install. */
 export function debPredictionScript(query: DebPredictionQuery): RawShell {
   const w = query.workspace;
+  // No binary caches (tens of MiB each): apt reads the lists every time, in memory.
   const options = [
-    `-o Dir::Cache=${w}/cache`,
+    '-o Dir::Cache::pkgcache=',
+    '-o Dir::Cache::srcpkgcache=',
     `-o Dir::Cache::archives=${w}/debs`,
     `-o Dir::Log=${w}/log`,
     '-o Debug::NoLocking=true',
@@ -102,7 +106,7 @@ export function debPredictionScript(query: DebPredictionQuery): RawShell {
     // Workspaces of runs that never ended (a lost connection) do not outlive a day.
     sh`find /dev/shm -maxdepth 1 -name ${'bosun-check-*'} -mmin +1440 -exec rm -rf {} + 2>/dev/null`,
     raw('umask 022'),
-    raw('mkdir -p "$w/lists/partial" "$w/debs/partial" "$w/cache" "$w/log" "$w/x" || exit 1'),
+    raw('mkdir -p "$w/lists/partial" "$w/debs/partial" "$w/log" || exit 1'),
     // apt downloads as _apt where it can write.
     raw('chown _apt "$w/lists/partial" "$w/debs" "$w/debs/partial" 2>/dev/null'),
     raw(
@@ -122,42 +126,53 @@ export function debPredictionScript(query: DebPredictionQuery): RawShell {
       raw('fi'),
     );
   }
-  lines.push(
-    sh`if ! apt-get -s -q $o ${simulate.map((word) => raw(word))} ${query.verb} -- ${query.specs} > "$w/sim" 2>&1; then`,
-    raw(`  echo ${SIM_FAILED}; echo "error=$(grep -E '^E:' "$w/sim" | head -n 3 | tr '\\n' ' ')"; exit 0`),
+  const failed = (file: string) => [
+    raw(
+      `  echo ${SIM_FAILED}; echo "error=$(grep -E '^E:' "$w/${file}" | head -n 3 | tr '\\n' ' ')"; exit 0`,
+    ),
     raw('fi'),
-    raw(`awk '$1 == "Inst" || $1 == "Remv" || $1 == "Purg" { print "sim=" $0 }' "$w/sim"`),
+  ];
+  if (query.verb !== 'install') {
+    lines.push(
+      sh`if ! apt-get -s -q $o ${simulate.map((word) => raw(word))} ${query.verb} -- ${query.specs} > "$w/sim" 2>&1; then`,
+      ...failed('sim'),
+      raw(`awk '$1 == "Remv" || $1 == "Purg" { print "sim=" $0 }' "$w/sim"`),
+      // Removed packages: their files as dpkg lists them, and which are configuration files.
+      raw(`awk '$1 == "Remv" || $1 == "Purg" { print $2 }' "$w/sim" | while read -r p; do`),
+      raw(
+        `  l=/var/lib/dpkg/info/$p.list; [ -f "$l" ] || l=/var/lib/dpkg/info/$(dpkg-query -W -f '\${Package}:\${Architecture}' "$p" 2>/dev/null).list`,
+      ),
+      raw(
+        `  if [ -f "$l" ]; then while IFS= read -r f; do if [ -e "$f" ] && [ ! -d "$f" ]; then echo "rm=$p|$f"; fi; done < "$l"; fi`,
+      ),
+      raw(
+        `  dpkg-query -W -f '\${Conffiles}\\n' "$p" 2>/dev/null | awk -v p="$p" 'NF >= 2 { print "rmconf=" p "|" $1 }'`,
+      ),
+      raw('done'),
+    );
+    return raw(lines.map((line) => line.text).join('\n'));
+  }
+  lines.push(
+    // One apt-get call (each reads the whole package lists): the .debs it would fetch into an
+    // empty archive folder are every package it would install.
+    sh`if ! apt-get -q -y $o --print-uris ${simulate.map((word) => raw(word))} install -- ${query.specs} > "$w/uris" 2>&1; then`,
+    ...failed('uris'),
+    raw(
+      `sed -n "s/^'\\([^']*\\)' \\([^ ]*\\) .*/\\1 \\2/p" "$w/uris" | awk '{ n = split($2, f, "_"); a = f[n]; sub(/\\.deb$/, "", a); v = f[2]; gsub(/%3a/, ":", v); print $1, $2, f[1], v, a }' > "$w/inst"`,
+    ),
+    raw(`awk '{ print "inst=" $3 "|" $4 "|" $5 }' "$w/inst"`),
     sh`known=${` ${query.known.join(' ')} `}`,
-    // Removed packages: their files as dpkg lists them, and which are configuration files.
-    raw(`awk '$1 == "Remv" || $1 == "Purg" { print $2 }' "$w/sim" | while read -r p; do`),
-    raw(
-      `  l=/var/lib/dpkg/info/$p.list; [ -f "$l" ] || l=/var/lib/dpkg/info/$(dpkg-query -W -f '\${Package}:\${Architecture}' "$p" 2>/dev/null).list`,
-    ),
-    raw(
-      `  if [ -f "$l" ]; then while IFS= read -r f; do if [ -e "$f" ] && [ ! -d "$f" ]; then echo "rm=$p|$f"; fi; done < "$l"; fi`,
-    ),
-    raw(
-      `  dpkg-query -W -f '\${Conffiles}\\n' "$p" 2>/dev/null | awk -v p="$p" 'NF >= 2 { print "rmconf=" p "|" $1 }'`,
-    ),
-    raw('done'),
-    // Installed packages: each .deb, from apt's cache when it is there, else downloaded.
-    raw(
-      `awk '$1 == "Inst" { v = $3; if (v ~ /^\\[/) v = $4; sub(/^\\(/, "", v); a = $NF; gsub(/[][)]/, "", a); print $2, v, a }' "$w/sim" | while read -r p v a; do`,
-    ),
+    // Each .deb not described yet: from apt's own cache when it is there, else downloaded.
+    raw('while read -r url file p v a; do'),
     raw('  case "$known" in *" $p=$v:$a "*) continue ;; esac'),
-    raw(`  fv=$(printf '%s' "$v" | sed 's/:/%3a/')`),
-    raw('  f=/var/cache/apt/archives/"$p"_"$fv"_"$a".deb'),
+    raw('  f=/var/cache/apt/archives/$file'),
     raw('  if [ ! -f "$f" ]; then'),
-    raw('    f="$w/debs/$p"_"$fv"_"$a".deb'),
-    raw(
-      '    ( cd "$w/debs" && apt-get -q $o download "$p:$a=$v" > "$w/log/download" 2>&1 ) || { echo "nodeb=$p|$v|$a"; continue; }',
-    ),
-    raw('    [ -f "$f" ] || f=$(ls "$w/debs/$p"_*_"$a".deb 2>/dev/null | head -n 1)'),
-    raw('    [ -n "$f" ] && [ -f "$f" ] || { echo "nodeb=$p|$v|$a"; continue; }'),
+    raw('    f=$w/debs/$file'),
+    sh`    ${APT_HELPER} download-file "$url" "$f" > "$w/log/download" 2>&1 || { echo "nodeb=$p|$v|$a"; continue; }`,
     raw('  fi'),
     raw('  echo "pkg=$p|$a|$v"'),
     raw(`  echo "provides=$p|$(dpkg-deb -f "$f" Provides 2>/dev/null | tr '\\n' ' ')"`),
-    raw(`  dpkg-deb -c "$f" | sed "s|^|c=$p|"`),
+    raw(`  dpkg-deb -c "$f" | sed "s/^/c=$p|/"`),
     raw('  for s in conffiles preinst postinst; do'),
     raw(
       `    if c=$(dpkg-deb --ctrl-tarfile "$f" | tar -xO "./$s" 2>/dev/null); then echo "script=$p|$s|$(printf '%s\\n' "$c" | enc | tr -d '\\n')"; fi`,
@@ -169,7 +184,7 @@ export function debPredictionScript(query: DebPredictionQuery): RawShell {
       `  dpkg-deb --fsys-tarfile "$f" | tar -x --wildcards --to-command='if [ "$TAR_FILETYPE" = f ] && [ "$TAR_SIZE" -le ${READ_LIMIT} ]; then printf "read=%s|%s|" "$P" "$TAR_FILENAME"; base64 -w0; echo; else cat > /dev/null; fi' ${READ_PATTERNS.map((p) => quote(p)).join(' ')} 2>/dev/null`,
     ),
     raw('  case "$f" in "$w"/*) rm -f -- "$f" ;; esac'),
-    raw('done'),
+    raw('done < "$w/inst"'),
   );
   return raw(lines.map((line) => line.text).join('\n'));
 }
@@ -248,19 +263,12 @@ export function parseListing(line: string): DebEntry | undefined {
   return entry;
 }
 
-/** A simulated action: `Inst name [old] (version release [arch])`, `Remv name [version]`. */
+/** A simulated removal: `Remv name [version]`, `Purg name [version]`. */
 function parseSim(line: string, out: DebPrediction): void {
   const words = line.split(/\s+/);
   const [action, name] = words;
   if (!name) return;
-  if (action === 'Inst') {
-    const arch = /\[([a-z0-9-]+)\]\)$/.exec(line)?.[1] ?? '';
-    const from = /^Inst \S+ \[([^\]]+)\]/.exec(line)?.[1];
-    const version = /\(([^\s)]+)/.exec(line)?.[1] ?? '';
-    const item: DebPrediction['installs'][number] = { name, arch, version };
-    if (from !== undefined) item.from = from;
-    out.installs.push(item);
-  } else if (action === 'Remv' || action === 'Purg') {
+  if (action === 'Remv' || action === 'Purg') {
     const version = /\[([^\]]+)\]/.exec(line)?.[1] ?? '';
     out.removes.push({ name, arch: '', version, purge: action === 'Purg' });
   }
@@ -285,6 +293,10 @@ export function parseDebPrediction(result: ExecResult): DebPrediction {
     if (from && to) out.aliases.push([from, to]);
   }
   for (const line of report.values.get('sim') ?? []) parseSim(line, out);
+  for (const line of report.values.get('inst') ?? []) {
+    const [name, version, arch] = line.split('|');
+    if (name && version && arch) out.installs.push({ name, arch, version });
+  }
   const byName = new Map<string, DebPackage>();
   for (const line of report.values.get('pkg') ?? []) {
     const [name, arch, version] = line.split('|');

@@ -547,8 +547,15 @@ export const predictApt: NonNullable<ModuleDefinition<AptArgs, DebPackageFacts>[
       known: state.describedPackages(),
     });
   },
-  parse(result, _args, _facts, plan) {
-    const { effects, error } = debPredictionEffects(parseDebPrediction(result));
+  parse(result, _args, facts, plan) {
+    const prediction = parseDebPrediction(result);
+    // Units of a package already installed keep their state through an upgrade.
+    for (const install of prediction.installs) {
+      install.upgrade = facts?.entries.some(
+        (entry) => entry.name === install.name && entry.status === 'installed',
+      );
+    }
+    const { effects, error } = debPredictionEffects(prediction);
     const all = [...(plan.effects ?? []), ...effects];
     return error === undefined
       ? { effects: all }

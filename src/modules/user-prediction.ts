@@ -44,7 +44,8 @@ export function overlayUser(
     groups: args.groups !== undefined,
     password: args.password !== undefined,
   };
-  return overlayUserFacts(facts, { name: args.name, groups, home: args.home, needs }, overlay);
+  const primary = args.group === undefined ? undefined : String(args.group);
+  return overlayUserFacts(facts, { name: args.name, groups, primary, home: args.home, needs }, overlay);
 }
 
 /** What useradd leaves: the account, its own group (USERGROUPS_ENAB) and its home. */

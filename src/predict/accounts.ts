@@ -148,6 +148,8 @@ export interface UserQuery {
   name: string;
   /** Groups the task names (group and groups). */
   groups: string[];
+  /** The primary group the task names, compared by gid with the account's. */
+  primary?: string | undefined;
   /** The home the task names. */
   home?: string | undefined;
   needs: AccountNeeds;
@@ -169,7 +171,8 @@ export function overlayUserFacts(facts: UserFacts, query: UserQuery, overlay: Ov
     const host = facts.groups.find((group) =>
       /^\d+$/.test(wanted) ? String(group.gid) === wanted : group.name === wanted,
     );
-    const group = predictGroup(overlay, wanted, host, query.needs.gid === true && wanted !== name);
+    // Only the primary group is compared by gid; supplementary ones are matched by name.
+    const group = predictGroup(overlay, wanted, host, query.needs.gid === true && wanted === query.primary);
     if (group === 'unknown') return facts;
     if (group) out.groups.push(group);
   }

@@ -83,7 +83,7 @@ export type Effect = (
       path: string;
       set: FileAttributes;
       recursive?: true;
-      /** The mode becomes something not known here (a symbolic mode applied to a tree). */
+      /** The attributes become something not known here (a symbolic mode applied to a tree). */
       unknownMode?: true;
     }
   | {
@@ -106,6 +106,8 @@ export type Effect = (
   | { kind: 'unit'; name: string; after: UnitAfter }
   /** `null`: the crontab is removed. */
   | { kind: 'crontab'; user: string; content: string | null }
+  /** Files directly in the folder may be written under names not known (a maintainer script's). */
+  | { kind: 'contents'; path: string }
   /** Host knowledge a prediction script learnt: `path` is a link to `target` (/lib to /usr/lib). */
   | { kind: 'alias'; path: string; target: string }
   /** Accounts a maintainer script may create or change. */

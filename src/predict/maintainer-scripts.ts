@@ -21,6 +21,10 @@ export interface ScriptFindings {
   tmpfiles: boolean;
   /** The scripts run systemd-sysusers (the package's sysusers.d accounts are created). */
   sysusers: boolean;
+  /** Code of the package's own (not debhelper's) enables, disables, starts or stops units. */
+  unitsUnknown: boolean;
+  /** Folders the package's own code writes files into under names it computes ("/etc/default/$PACKAGE"). */
+  folders: string[];
   /** Files written by helpers the scripts call (pam-auth-update writes /etc/pam.d/common-*). */
   helperPaths: string[];
 }
@@ -110,6 +114,26 @@ function accountOf(words: string[]): string | undefined | null {
   return /^[a-z_][a-z0-9_-]*\$?$/.test(bare) ? bare : null;
 }
 
+/** debhelper's generated sections (understood), and the package's own code (only read for what it names). */
+function split(text: string): { generated: string[]; own: string } {
+  const generated: string[] = [];
+  let own = '';
+  let block: string[] | undefined;
+  for (const line of text.split('\n')) {
+    if (/^# Automatically added by dh_/.test(line)) block = [];
+    else if (/^# End automatically added section/.test(line)) {
+      if (block) generated.push(block.join('\n'));
+      block = undefined;
+    } else if (block) block.push(line);
+    else own += `${line}\n`;
+  }
+  if (block) own += block.join('\n');
+  return { generated, own };
+}
+
+const UNIT_CODE = /\b(?:systemctl|deb-systemd-helper|deb-systemd-invoke|update-rc\.d|invoke-rc\.d|service)\b/;
+const COMPUTED_PATH = /(?<![\w$./-])(\/(?:[A-Za-z0-9_.+@:-]+\/)+)[A-Za-z0-9_.+@:-]*\$/g;
+
 export function analyzeScripts(scripts: Record<string, string>): ScriptFindings {
   const findings: ScriptFindings = {
     mentions: [],
@@ -119,10 +143,13 @@ export function analyzeScripts(scripts: Record<string, string>): ScriptFindings 
     anyAccount: false,
     tmpfiles: false,
     sysusers: false,
+    unitsUnknown: false,
+    folders: [],
     helperPaths: [],
   };
   const mentions = new Set<string>();
   const helperPaths = new Set<string>();
+  const folders = new Set<string>();
   for (const [name, raw] of Object.entries(scripts)) {
     if (name !== 'preinst' && name !== 'postinst') continue;
     const text = withoutComments(raw);
@@ -130,18 +157,26 @@ export function analyzeScripts(scripts: Record<string, string>): ScriptFindings 
       const path = match[0].replace(/[.:]+$/, '');
       if (MANAGED.test(path)) mentions.add(path);
     }
-    for (const match of text.matchAll(/deb-systemd-helper\s+(?:--quiet\s+)?enable\s+['"]?([^'"\s;]+)/g)) {
-      findings.enables.push(unit(match[1] as string));
+    const { generated, own } = split(raw);
+    for (const block of generated) {
+      // dh_installsystemd --no-enable enables only what was installed before (an upgrade).
+      const guarded = new Set(
+        [...block.matchAll(/deb-systemd-helper\s+debian-installed\s+['"]?([^'"\s;]+)/g)].map((m) => m[1]),
+      );
+      for (const match of block.matchAll(/deb-systemd-helper\s+(?:--quiet\s+)?enable\s+['"]?([^'"\s;]+)/g)) {
+        if (!guarded.has(match[1] as string)) findings.enables.push(unit(match[1] as string));
+      }
+      for (const match of block.matchAll(
+        /deb-systemd-invoke\s+(?:\$_dh_action|start|restart)\s+['"]?([^'"\s;]+)/g,
+      )) {
+        findings.starts.push(unit(match[1] as string));
+      }
     }
-    for (const match of text.matchAll(
-      /deb-systemd-invoke\s+(?:\$_dh_action|start|restart)\s+['"]?([^'"\s;]+)/g,
-    )) {
-      findings.starts.push(unit(match[1] as string));
-    }
-    for (const match of text.matchAll(
-      /\bsystemctl\s+(?:--system\s+)?(?:start|restart|enable\s+--now)\s+['"]?([^'"\s;$]+)/g,
-    )) {
-      findings.starts.push(unit(match[1] as string));
+    const ownCode = withoutComments(own);
+    if (UNIT_CODE.test(ownCode)) findings.unitsUnknown = true;
+    for (const match of ownCode.matchAll(COMPUTED_PATH)) {
+      const folder = (match[1] as string).replace(/\/$/, '');
+      if (MANAGED.test(folder)) folders.add(folder);
     }
     for (const line of text.split('\n')) {
       for (const part of line.split(/;|&&|\|\||\|/)) {
@@ -163,6 +198,7 @@ export function analyzeScripts(scripts: Record<string, string>): ScriptFindings 
   }
   findings.mentions = [...mentions];
   findings.helperPaths = [...helperPaths];
+  findings.folders = [...folders];
   findings.enables = [...new Set(findings.enables)];
   findings.starts = [...new Set(findings.starts)];
   findings.accounts = [...new Set(findings.accounts)];

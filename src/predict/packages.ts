@@ -131,6 +131,7 @@ function packageEffects(pkg: DebPackage, upgrade: boolean): Effect[] {
   for (const path of findings.helperPaths) {
     effects.push({ kind: 'path', path, after: { type: 'unknown' }, why });
   }
+  for (const path of findings.folders) effects.push({ kind: 'contents', path, why });
   if (findings.tmpfiles) {
     for (const [path, bytes] of pkg.contents) {
       if (!/\/tmpfiles\.d\//.test(path)) continue;
@@ -169,6 +170,12 @@ function packageEffects(pkg: DebPackage, upgrade: boolean): Effect[] {
       const name = UNIT_DIRS.exec(entry.path)?.[1];
       if (!name || entry.type !== 'file') continue;
       const bytes = pkg.contents.get(entry.path);
+      if (findings.unitsUnknown) {
+        // The package's own code enables or starts units as it decides (debconf, its defaults).
+        const why = `${pkg.name}'s maintainer scripts decide whether ${name} is enabled and runs`;
+        effects.push({ kind: 'unit', name, after: { unitFileState: null, active: null }, why });
+        continue;
+      }
       const enabled = findings.enables.includes(name);
       const started = findings.starts.includes(name);
       const unitFileState = enabled
@@ -221,7 +228,7 @@ export function debPredictionEffects(prediction: DebPrediction): { effects: Effe
       effect.described = true;
     }
     effects.push(effect);
-    if (pkg) effects.push(...packageEffects(pkg, install.from !== undefined));
+    if (pkg) effects.push(...packageEffects(pkg, install.upgrade === true));
   }
   const conffiles = new Set(
     prediction.removedFiles.filter((file) => file.conffile).map((file) => file.package),

@@ -126,6 +126,8 @@ export class PredictedState {
   /** Users whose crontab a change of unknown outcome may have changed. */
   private readonly unknownCrontabs = new Set<string>();
   private readonly opaque = new Map<OpaqueScope, Source>();
+  /** Folders whose files a change may have written under names not known. */
+  private readonly contents = new Map<string, Source>();
   /** Packages whose files are known (`name=version:arch`). */
   private readonly described = new Set<string>();
   private count = 0;
@@ -147,9 +149,15 @@ export class PredictedState {
   taint(effects: readonly Effect[], by: TaskRef, why: string): void {
     for (const effect of effects) {
       switch (effect.kind) {
-        case 'path':
+        case 'path': {
+          // What holds only where the host has nothing stays so: the host's folders are still there.
+          const unknown: Effect = { kind: 'path', path: effect.path, after: { type: 'unknown' }, why };
+          if (effect.ifMissing) unknown.ifMissing = true;
+          this.applyOne(unknown, by);
+          break;
+        }
         case 'attributes':
-          this.applyOne({ kind: 'path', path: effect.path, after: { type: 'unknown' }, why }, by);
+          this.applyOne({ kind: 'attributes', path: effect.path, set: {}, unknownMode: true, why }, by);
           break;
         case 'package':
         case 'package-lists':
@@ -173,6 +181,7 @@ export class PredictedState {
         case 'accounts':
         case 'opaque':
         case 'alias':
+        case 'contents':
           this.applyOne({ ...effect, why }, by);
           break;
       }
@@ -196,7 +205,11 @@ export class PredictedState {
           const record = this.paths.get(key);
           if (record && (record.after.type === 'file' || record.after.type === 'directory')) {
             record.after = { ...record.after, ...set };
-            if (effect.unknownMode) delete record.after.mode;
+            if (effect.unknownMode) {
+              delete record.after.mode;
+              if (set.owner === undefined) delete record.after.owner;
+              if (set.group === undefined) delete record.after.group;
+            }
           }
         }
         const record = this.paths.get(path);
@@ -214,6 +227,12 @@ export class PredictedState {
       case 'alias':
         this.aliases.set(normalizePath(effect.path), normalizePath(effect.target));
         return;
+      case 'contents': {
+        const dir = this.canonical(effect.path);
+        for (const key of [...this.paths.keys()]) if (posix.dirname(key) === dir) this.paths.delete(key);
+        this.contents.set(dir, source);
+        return;
+      }
       case 'package': {
         const current = this.packages.get(packageKey(effect.name, effect.arch));
         const provides = effect.provides ?? (current?.status === 'installed' ? current.provides : []);
@@ -340,6 +359,8 @@ export class PredictedState {
       if (followed) continue;
       const record = this.paths.get(current);
       const patch = this.patchOf(current);
+      const written = this.contents.get(posix.dirname(current));
+      if (!record && written) return { from: 'prediction', after: { type: 'unknown' }, source: written };
       if (!record) {
         const view: PathView = { from: 'host' };
         if (patch) view.patch = patch;
@@ -383,6 +404,8 @@ export class PredictedState {
   /** Whether any prediction concerns `path`, a folder above it or anything below it. */
   touches(path: string): Source | undefined {
     const base = this.canonical(path);
+    for (const [dir, source] of this.contents)
+      if (dir === base || isUnder(dir, base) || isUnder(base, dir)) return source;
     for (const [key, record] of this.paths) {
       if (key === base || isUnder(key, base) || isUnder(base, key)) return record;
     }

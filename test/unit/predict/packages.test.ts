@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type DebPackage,
   type DebPrediction,
+  parseDebPrediction,
   parseListing,
   permissionBits,
 } from '../../../src/facts/deb-contents.js';
@@ -17,7 +18,8 @@ import {
 } from '../../../src/predict/maintainer-scripts.js';
 import { debPredictionEffects } from '../../../src/predict/packages.js';
 
-// A postinst in the shape debhelper writes (written for this test).
+// A postinst in the shape debhelper writes (written for this test): the package's own code,
+// then debhelper's generated sections.
 const POSTINST = `#!/bin/sh
 set -e
 # Mentions in comments do not count: /etc/ignored.conf
@@ -28,19 +30,45 @@ if [ "$1" = configure ]; then
         cp /usr/share/tick/tick.conf.example /etc/tick/tick.conf
     fi
     pam-auth-update --package
-    systemd-sysusers tick.conf
-    systemd-tmpfiles --create tick.conf
 fi
+# Automatically added by dh_installsysusers/13.11.4
+if [ "$1" = "configure" ] ; then
+   systemd-sysusers tick.conf
+   systemd-tmpfiles --create tick.conf
+fi
+# End automatically added section
+# Automatically added by dh_installsystemd/13.11.4
 if [ "$1" = "configure" ] || [ "$1" = "abort-upgrade" ] ; then
     if deb-systemd-helper --quiet was-enabled 'tick.service'; then
         deb-systemd-helper enable 'tick.service' >/dev/null || true
     fi
 fi
+# End automatically added section
+# Automatically added by dh_installsystemd/13.11.4
+if [ "$1" = "configure" ] ; then
+    if deb-systemd-helper debian-installed 'tock.service'; then
+        if deb-systemd-helper --quiet was-enabled 'tock.service'; then
+            deb-systemd-helper enable 'tock.service' >/dev/null || true
+        fi
+    fi
+fi
+# End automatically added section
+# Automatically added by dh_installsystemd/13.11.4
 if [ -d /run/systemd/system ]; then
     systemctl --system daemon-reload >/dev/null || true
     deb-systemd-invoke $_dh_action 'tick.service' >/dev/null || true
+    deb-systemd-invoke try-restart 'tock.service' >/dev/null || true
 fi
+# End automatically added section
 exit 0
+`;
+
+// A package whose own code decides about its units and writes a file it names from a variable.
+const OWN_CODE = `#!/bin/sh
+set -e
+DEFAULT="/etc/default/$PACKAGE"
+ucf --three-way "$NEW" "$DEFAULT"
+if [ "$ENABLED" = true ]; then systemctl enable tick.timer; else systemctl disable tick.timer; fi
 `;
 
 describe('maintainer scripts', () => {
@@ -59,6 +87,17 @@ describe('maintainer scripts', () => {
     expect(findings.sysusers).toBe(true);
     expect(findings.tmpfiles).toBe(true);
     expect(findings.helperPaths).toContain('/etc/pam.d/common-password');
+  });
+
+  it("see through debhelper's --no-enable, and leave units and computed files to the package's own code", () => {
+    // tock.service is enabled only where it was installed before (an upgrade), and only restarted.
+    const plain = analyzeScripts({ postinst: POSTINST });
+    expect(plain.enables).toEqual(['tick.service']);
+    expect(plain.starts).toEqual(['tick.service']);
+    expect(plain.unitsUnknown).toBe(false);
+    const own = analyzeScripts({ postinst: OWN_CODE });
+    expect(own.unitsUnknown).toBe(true);
+    expect(own.folders).toEqual(['/etc/default']);
   });
 
   it('read sysusers.d, tmpfiles.d and unit files', () => {
@@ -112,6 +151,53 @@ describe('.deb listings', () => {
     });
     expect(parseListing('drwxr-xr-x root/root 0 2023-02-09 09:36 ./')).toBeUndefined();
     expect(permissionBits('-rwsr-xr-t')).toBe(0o5755);
+  });
+});
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('the prediction script output', () => {
+  it('gives the packages apt would install and what each holds', () => {
+    const stdout = [
+      'encoding=base64',
+      'alias=/lib|/usr/lib',
+      'inst=tick|1:1.0-1|amd64',
+      'inst=libtick1|1.0-1|amd64',
+      'pkg=tick|amd64|1:1.0-1',
+      'provides=tick|ticker, time-daemon (= 1) ',
+      'c=tick|drwxr-xr-x root/root         0 2024-01-01 00:00 ./',
+      'c=tick|drwxr-xr-x root/root         0 2024-01-01 00:00 ./etc/tick/',
+      'c=tick|-rw-r--r-- root/root        11 2024-01-01 00:00 ./etc/tick/tick.conf',
+      `script=tick|conffiles|${b64('/etc/tick/tick.conf\n')}`,
+      `script=tick|postinst|${b64('#!/bin/sh\nexit 0\n')}`,
+      `read=tick|./etc/tick/tick.conf|${b64('interval=1\n')}`,
+      'nodeb=libtick1|1.0-1|amd64',
+    ].join('\n');
+    const prediction = parseDebPrediction({ code: 0, stdout, stderr: '', durationMs: 1 });
+    expect(prediction.aliases).toEqual([['/lib', '/usr/lib']]);
+    expect(prediction.installs).toEqual([
+      { name: 'tick', arch: 'amd64', version: '1:1.0-1' },
+      { name: 'libtick1', arch: 'amd64', version: '1.0-1' },
+    ]);
+    const [tick] = prediction.packages;
+    expect(tick?.provides).toEqual(['ticker', 'time-daemon']);
+    expect(tick?.entries.map((entry) => [entry.type, entry.path])).toEqual([
+      ['directory', '/etc/tick'],
+      ['file', '/etc/tick/tick.conf'],
+    ]);
+    expect(tick?.conffiles).toEqual(['/etc/tick/tick.conf']);
+    expect(tick?.scripts.postinst).toBe('#!/bin/sh\nexit 0\n');
+    expect(tick?.contents.get('/etc/tick/tick.conf')?.toString()).toBe('interval=1\n');
+    // A package that could not be fetched leaves the prediction incomplete: said as an error.
+    expect(prediction.error).toBe('cannot download libtick1 to read what it installs');
+  });
+
+  it("says apt's error when it cannot resolve the change", () => {
+    const stdout = 'bosun-sim-failed\nerror=E: Unable to locate package nosuch \n';
+    expect(parseDebPrediction({ code: 0, stdout, stderr: '', durationMs: 1 })).toMatchObject({
+      error: 'E: Unable to locate package nosuch',
+      installs: [],
+    });
   });
 });
 
