@@ -134,8 +134,6 @@ export function checkBase(params: Partial<BaseParams>): RoleParamIssue[] {
     }));
 }
 
-// In check mode a unit whose package is only about to be installed cannot be looked at yet.
-const UNIT_KNOWN = 'not (and ansible_check_mode base_ntp_package.changed)';
 const GENERATED_LOCALE = 'and (ne base_locale "C.UTF-8") (ne base_locale "C") (ne base_locale "POSIX")';
 // Every install refreshes stale package lists itself, so each task also works alone (and in check mode).
 const APT_CACHE = { update_cache: true, cache_valid_time: '{{ base_apt_cache_valid_time }}' };
@@ -274,12 +272,12 @@ export default defineRole({
     {
       name: 'timesyncd enabled',
       systemd: { name: 'systemd-timesyncd', enabled: true },
-      when: ['eq base_ntp "timesyncd"', UNIT_KNOWN],
+      when: 'eq base_ntp "timesyncd"',
     },
     {
       name: 'timesyncd running',
       systemd: { name: 'systemd-timesyncd', state: 'started' },
-      when: ['eq base_ntp "timesyncd"', 'ne base_container.rc 0', UNIT_KNOWN],
+      when: ['eq base_ntp "timesyncd"', 'ne base_container.rc 0'],
     },
     {
       name: 'timesyncd removed (chrony chosen)',
@@ -307,12 +305,12 @@ export default defineRole({
     {
       name: 'chrony enabled',
       systemd: { name: 'chrony', enabled: true },
-      when: ['eq base_ntp "chrony"', UNIT_KNOWN],
+      when: 'eq base_ntp "chrony"',
     },
     {
       name: 'chrony running',
       systemd: { name: 'chrony', state: 'started' },
-      when: ['eq base_ntp "chrony"', 'ne base_container.rc 0', UNIT_KNOWN],
+      when: ['eq base_ntp "chrony"', 'ne base_container.rc 0'],
     },
 
     // Unattended security upgrades (Debian's default origins: the security archive).

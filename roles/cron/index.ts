@@ -197,9 +197,6 @@ const COMMON = {
   state: '{{ default item.state "present" }}',
   disabled: '{{ default item.disabled false }}',
 };
-// In check mode, the unit and the crontab command of a package only about to be installed
-// cannot be looked at yet: those tasks are skipped (a real run installs the package first).
-const CRONTAB_KNOWN = 'not (and ansible_check_mode cron_package.changed)';
 const BACKUP_CRON = '/etc/cron.d/bosun-backup';
 
 export default defineRole({
@@ -223,7 +220,7 @@ export default defineRole({
     {
       name: 'cron running',
       service: { name: 'cron', state: 'started', enabled: true },
-      when: ['cron_install', CRONTAB_KNOWN],
+      when: 'cron_install',
     },
     {
       name: 'scheduled entries',
@@ -236,13 +233,13 @@ export default defineRole({
         weekday: '{{ default item.weekday "*" }}',
       },
       loop: '{{ cron_jobs }}',
-      when: ['not (defined item.special_time)', CRONTAB_KNOWN],
+      when: 'not (defined item.special_time)',
     },
     {
       name: 'entries at special times',
       cron: { ...COMMON, special_time: '{{ item.special_time }}' },
       loop: '{{ cron_jobs }}',
-      when: ['defined item.special_time', CRONTAB_KNOWN],
+      when: 'defined item.special_time',
     },
     {
       name: 'backup folder',

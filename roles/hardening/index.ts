@@ -78,15 +78,6 @@ const tasks: TaskInput[] = [
       hardening_in_container: '{{ eq (lookup hardening_facts.stdout_lines 1) "yes" }}',
       hardening_ssh_debian_banner: '{{ eq (lookup hardening_facts.stdout_lines 2) "yes" }}',
       hardening_systemd: '{{ eq (lookup hardening_facts.stdout_lines 3) "yes" }}',
-      // In check mode a file cannot be planned into a folder that does not exist yet.
-      hardening_can_write_modprobe:
-        '{{ or (not ansible_check_mode) (eq (lookup hardening_facts.stdout_lines 4) "yes") }}',
-      hardening_can_write_coredump:
-        '{{ or (not ansible_check_mode) (eq (lookup hardening_facts.stdout_lines 5) "yes") }}',
-      hardening_can_write_pwquality:
-        '{{ or (not ansible_check_mode) (eq (lookup hardening_facts.stdout_lines 6) "yes") }}',
-      hardening_can_write_audit:
-        '{{ or (not ansible_check_mode) (eq (lookup hardening_facts.stdout_lines 7) "yes") }}',
     },
   },
   factTask('check that the SSH settings keep the connecting user in', LOCKOUT_SCRIPT, 'hardening_lockout', {
@@ -192,7 +183,7 @@ const tasks: TaskInput[] = [
       group: 'root',
       mode: '0644',
     },
-    when: 'and hardening_modprobe_enabled hardening_can_write_modprobe',
+    when: 'hardening_modprobe_enabled',
   },
 
   // ------------------------------------------------------------------ login.defs, limits, profile
@@ -238,7 +229,7 @@ const tasks: TaskInput[] = [
       group: 'root',
       mode: '0644',
     },
-    when: 'and hardening_core_dumps_disabled hardening_systemd hardening_can_write_coredump',
+    when: 'and hardening_core_dumps_disabled hardening_systemd',
   },
   {
     name: 'login shells: umask, core dumps and idle timeout',
@@ -329,7 +320,7 @@ const tasks: TaskInput[] = [
       group: 'root',
       mode: '0644',
     },
-    when: 'and hardening_pam_enabled hardening_pwquality_enabled hardening_can_write_pwquality',
+    when: 'and hardening_pam_enabled hardening_pwquality_enabled',
   },
   {
     name: 'failed-login lockout settings',
@@ -391,7 +382,7 @@ const tasks: TaskInput[] = [
       group: 'root',
       mode: '0640',
     },
-    when: 'and hardening_auditd_enabled hardening_can_write_audit',
+    when: 'hardening_auditd_enabled',
     notify: 'reload auditd',
   },
   {
@@ -403,7 +394,7 @@ const tasks: TaskInput[] = [
       group: 'root',
       mode: '0640',
     },
-    when: 'and hardening_auditd_enabled hardening_can_write_audit',
+    when: 'hardening_auditd_enabled',
     notify: 'load the audit rules',
   },
   {

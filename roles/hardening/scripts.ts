@@ -52,10 +52,7 @@ const script = (body: string) => `${PRELUDE}${body}`;
  * 0. OpenSSH version as major * 100 + minor (902 for 9.2p1), 0 when none is installed;
  * 1. `yes` when the host is a container (its kernel is the machine's own);
  * 2. `yes` when this sshd knows the Debian-only DebianBanner option;
- * 3. `yes` when systemd runs the host;
- * 4-7. `yes` when /etc/modprobe.d, /etc/systemd/coredump.conf.d, /etc/security/pwquality.conf.d
- *    and /etc/audit/rules.d exist (check mode cannot write into a folder an earlier task or a
- *    package would create).
+ * 3. `yes` when systemd runs the host.
  */
 export const FACTS_SCRIPT = String.raw`set -u
 version=$( { sshd -V 2>&1 || /usr/sbin/sshd -V 2>&1 || ssh -V 2>&1; } 2>/dev/null | sed -n 's/.*OpenSSH_\([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p' | head -n 1)
@@ -80,9 +77,6 @@ else
   echo no
 fi
 if [ -d /run/systemd/system ]; then echo yes; else echo no; fi
-for dir in /etc/modprobe.d /etc/systemd/coredump.conf.d /etc/security/pwquality.conf.d /etc/audit/rules.d; do
-  if [ -d "$dir" ]; then echo yes; else echo no; fi
-done
 `;
 
 /**

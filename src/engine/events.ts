@@ -5,8 +5,13 @@
  * part of any event, and results of `no_log` tasks are censored before they are emitted.
  */
 
-/** `interrupted`: the host was running this task when the run was interrupted (Ctrl-C); its command was stopped. */
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'interrupted';
+/**
+ * `unknown`: check mode cannot tell what the task would do (it needs the outcome of a change
+ * not known before the real run); never counted as ok, changed or skipped.
+ * `interrupted`: the host was running this task when the run was interrupted (Ctrl-C); its
+ * command was stopped.
+ */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'unknown' | 'interrupted';
 
 /** A unified diff of one file, or of a set of attributes (`before`/`after` as `key: value` lines). */
 export interface EventDiff {
@@ -18,7 +23,8 @@ export interface EventDiff {
 
 /**
  * Counts per host, as Ansible's PLAY RECAP: `ok` counts every task that succeeded, changed ones
- * included (so ok >= changed); an ignored failure counts as ok and ignored; a looped task counts once.
+ * included (so ok >= changed); an ignored failure counts as ok and ignored; a looped task counts
+ * once. `unknown`, Bosun's own column, counts the tasks check mode could not predict.
  */
 export interface HostRecap {
   ok: number;
@@ -27,6 +33,7 @@ export interface HostRecap {
   failed: number;
   skipped: number;
   ignored: number;
+  unknown: number;
   /** Tasks stopped by an interrupt (Ctrl-C): present only on hosts that had one. */
   interrupted?: number;
 }
@@ -72,8 +79,10 @@ export interface HostResultEvent {
   task: string;
   taskId: string;
   status: HostStatus;
-  /** A message worth showing: the failure, the debug output, the unreachable reason, what an interrupt stopped. */
+  /** A message worth showing: the failure, the debug output, the unreachable reason, why it is unknown, what an interrupt stopped. */
   msg?: string;
+  /** status unknown: the task whose change it needs (its name and id), when it is another one. */
+  needs?: { task: string; taskId: string };
   diffs?: EventDiff[];
   rc?: number | null;
   stdout?: string;
@@ -127,7 +136,7 @@ export type RunEvent =
 export type EventListener = (event: RunEvent) => void;
 
 export function emptyRecap(): HostRecap {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, unknown: 0 };
 }
 
 /**
@@ -149,6 +158,9 @@ export function countResult(recap: HostRecap, event: HostResultEvent): void {
       break;
     case 'unreachable':
       recap.unreachable += 1;
+      break;
+    case 'unknown':
+      recap.unknown += 1;
       break;
     case 'interrupted':
       recap.interrupted = (recap.interrupted ?? 0) + 1;

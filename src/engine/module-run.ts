@@ -2,8 +2,8 @@
  * One module invocation on one host: what F's contract asks of the engine. Controller modules
  * run here; planning modules gather (one remote script), parse, plan, and, unless in check
  * mode, run the plan's steps in order, stopping at the first that fails. Check mode never runs
- * a step: the plan is the prediction. Run modules (command, shell) in check mode are skipped
- * unless their creates/removes decide the outcome.
+ * a step: the plan is the prediction, made against the changes planned before it
+ * (prediction.ts); a command that would run is reported changed, not run.
  *
  * A write applies only to the state it was planned from: tasks of the run writing one file on
  * one host take turns (write-queue.ts), and a write the host refuses because the file changed
@@ -19,8 +19,10 @@ import type {
   NoChangePlan,
   Plan,
 } from '../modules/types.js';
+import type { UnknownReason } from '../predict/effects.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import { isStaleWrite, STALE_WRITE } from '../transport/verified-write.js';
+import { type ModulePrediction, predictModule } from './prediction.js';
 import { writeQueue } from './write-queue.js';
 
 /** Plans of a write refused because its file changed meanwhile, before the task fails. */
@@ -38,6 +40,8 @@ export interface ModuleInvocation {
   env?: Record<string, string> | undefined;
   /** Effective check mode for this task. */
   check: boolean;
+  /** Check mode: the host's predictions and the task they are made for. */
+  prediction?: ModulePrediction;
 }
 
 export type ModuleRun =
@@ -48,37 +52,35 @@ export type ModuleRun =
       diffs?: Diff[];
       /** Plan reason or summary, for the JSON output. */
       detail?: string;
-    };
+      /** Check mode: the command would run (changed) but did not, so its output is not known. */
+      notRun?: boolean;
+    }
+  /** Check mode: what the task would do cannot be known before the real run. */
+  | { kind: 'unknown'; reason: UnknownReason; detail?: string };
+
+/** How the module's scripts run on the host: become, its user, the task's environment. */
+export function execOptions(invocation: ModuleInvocation): ExecOptions {
+  const options: ExecOptions = { sudo: invocation.sudo };
+  if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
+  if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
+  return options;
+}
 
 export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun> {
   const { module, ctx } = invocation;
-  if (module.kind === 'run' && invocation.check && !module.checkModePredicts?.(invocation.args)) {
-    return { kind: 'skipped', reason: 'skipped in check mode: the command would run' };
-  }
   const args = module.prepare ? await module.prepare(invocation.args, ctx) : invocation.args;
   if (module.kind === 'controller') {
     if (!module.controller) return { kind: 'done', outcome: { changed: false, result: {} } };
     return { kind: 'done', outcome: module.controller(args, ctx) };
   }
+  if (invocation.check) return predictModule(invocation, args);
 
-  const options: ExecOptions = { sudo: invocation.sudo };
-  if (invocation.becomeUser !== undefined) options.user = invocation.becomeUser;
-  if (invocation.env && Object.keys(invocation.env).length > 0) options.env = invocation.env;
-
-  const key = invocation.check ? undefined : module.writeKey?.(args);
+  const options = execOptions(invocation);
+  const key = module.writeKey?.(args);
   const queue = key === undefined ? undefined : writeQueue(invocation.transport(), key);
   const mark = queue?.mark();
   const plan = await gatherAndPlan(invocation, args, options);
   if (!plan.changed) return unchanged(plan);
-  if (invocation.check) {
-    const run: ModuleRun = {
-      kind: 'done',
-      outcome: { changed: true, result: { ...plan.result } },
-      detail: plan.summary,
-    };
-    if (plan.diffs) run.diffs = plan.diffs;
-    return run;
-  }
   if (!queue || !mark) return apply(invocation, args, options, plan);
   // Writers of one file on one host take turns; if another wrote it since it was read, read it again.
   const turn = await queue.take();

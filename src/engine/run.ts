@@ -7,6 +7,7 @@
  */
 import { BosunError } from '../errors.js';
 import { type HostConnection, hostConnection } from '../inventory/connection.js';
+import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/effects.js';
 import { loginUser } from '../transport/login-user.js';
 import type { TransportSpec } from '../transport/registry.js';
 import { TransportRun } from '../transport/registry.js';
@@ -15,12 +16,20 @@ import type { VarScope } from '../vars/scope.js';
 import { renderText } from '../vars/template.js';
 import { pLimit } from '../vendor/p-limit.js';
 import { serialBatches } from './batches.js';
-import { countResult, type EventListener, emptyRecap, type HostRecap, type RunEvent } from './events.js';
+import {
+  countResult,
+  type EventListener,
+  emptyRecap,
+  type HostRecap,
+  type HostResultEvent,
+  type RunEvent,
+} from './events.js';
 import { HandlerNotifications } from './handlers.js';
 import { FactStore, magicVars, playScope, taskScope } from './host-scope.js';
 import { LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
 import { handlerEntries, playSections, type TaskEntry } from './play-plan.js';
 import { verdictAfterTask } from './policy.js';
+import { Predictions } from './prediction.js';
 import { ALL_TAGS, type TagSelection, tagsAllow } from './tags.js';
 import { type HostTaskResult, runTaskOnHost, type TaskRunContext } from './task-run.js';
 
@@ -78,6 +87,7 @@ class PlaybookRunner {
   private readonly unreachable = new Set<string>();
   private readonly interruptedTasks = new Map<string, string>();
   private readonly facts = new FactStore();
+  private readonly predictions = new Predictions();
   private readonly transports: TransportProvider;
   private readonly opened = new Map<string, Transport>();
   private readonly connections: Map<string, HostConnection>;
@@ -131,6 +141,8 @@ class PlaybookRunner {
       if (this.aborted !== undefined || this.interrupted) break;
       await this.runPlay(prepared);
     }
+    // Check mode's memory-only downloads leave the hosts with the run.
+    if (!this.interrupted) await this.predictions.clean((host) => this.transportFor(host));
     const recap = Object.fromEntries(
       [...this.recap.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
@@ -203,6 +215,10 @@ class PlaybookRunner {
     return this.facts;
   }
 
+  get predictionStore(): Predictions {
+    return this.predictions;
+  }
+
   get forksLimit(): ReturnType<typeof pLimit> {
     return this.limit;
   }
@@ -260,6 +276,8 @@ class BatchRunner {
   private readonly active: string[];
   private readonly bases = new Map<string, VarScope>();
   private readonly notifications = new HandlerNotifications();
+  /** Check mode: hosts where the handler running now is not known to run, and why. */
+  private uncertain = new Map<string, UnknownReason>();
   private readonly handlers: TaskEntry[];
   private readonly context: TaskRunContext;
   private failedInBatch = 0;
@@ -307,6 +325,7 @@ class BatchRunner {
       check: input.check,
       diff: input.diff,
       facts: runner.factStore,
+      predictions: runner.predictionStore,
       transportFor: (host) => runner.transportFor(host),
       connectionFor: (host) => runner.connectionFor(host),
       emit: (event) => runner.emitEvent(event),
@@ -365,16 +384,43 @@ class BatchRunner {
     }
     if (task.runOnce) return this.runOnce(entry, hosts, name);
     const limit = this.runner.forksLimit;
+    const uncertain = entry.handler ? this.uncertain : new Map<string, UnknownReason>();
     return Promise.all(
       hosts.map((host) =>
         limit(() =>
           // Interrupted: hosts still queued do not start (their connections are closing).
           this.runner.isInterrupted()
             ? notStarted(host, entry, name)
-            : runTaskOnHost(this.context, entry, host, this.bases.get(host)!, name),
+            : uncertain.has(host)
+              ? this.notKnownToRun(host, entry, name, uncertain.get(host)!)
+              : runTaskOnHost(this.context, entry, host, this.bases.get(host)!, name),
         ),
       ),
     );
+  }
+
+  /** A handler only tasks of unknown outcome notified (check mode): it may or may not run. */
+  private notKnownToRun(host: string, entry: TaskEntry, name: string, reason: UnknownReason): HostTaskResult {
+    const msg = describeUnknown(reason);
+    const event: HostResultEvent = {
+      type: 'host_result',
+      host,
+      task: name,
+      taskId: entry.task.id,
+      status: 'unknown',
+      msg,
+      durationMs: 0,
+    };
+    if (reason.by) event.needs = { task: reason.by.task, taskId: reason.by.id };
+    this.runner.emitEvent(event);
+    return {
+      host,
+      status: 'unknown',
+      ignored: false,
+      registered: { changed: false, unknown: true, msg },
+      flush: false,
+      event,
+    };
   }
 
   /** run_once: the first host runs it; its result (registered, facts, notifications) holds for all. */
@@ -423,6 +469,11 @@ class BatchRunner {
       if (result.status === 'changed' && entry.task.notify.length > 0) {
         this.notifications.notify(result.host, this.notifyNames(entry, result.host));
       }
+      if (result.status === 'unknown' && entry.task.notify.length > 0) {
+        const task: TaskRef = { task: result.event.task, id: entry.task.id };
+        const why = `whether it changes, and so notifies ${entry.task.notify.join(', ')}, is known only after the run`;
+        this.notifications.notify(result.host, this.notifyNames(entry, result.host), { by: task, why });
+      }
       if (result.flush) flush = true;
     }
     const verdict = verdictAfterTask({
@@ -468,12 +519,14 @@ class BatchRunner {
         this.active,
       );
       if (runs.length === 0) break;
-      for (const { handler, hosts } of runs) {
+      for (const { handler, hosts, uncertain } of runs) {
         if (this.stopped()) return;
         ran.add(handler.name);
         const stillActive = hosts.filter((host) => this.active.includes(host));
         if (stillActive.length === 0) continue;
+        this.uncertain = uncertain;
         const results = await this.runTask(handler.entry, stillActive);
+        this.uncertain = new Map();
         this.afterTask(handler.entry, results);
       }
     }

@@ -12,6 +12,7 @@ import { checkModuleArgs, isTemplate } from '../model/task-args.js';
 import type { KeyPath } from '../model/yaml-source.js';
 import { getModule } from '../modules/registry.js';
 import { type Diff, isFileDiff, type ModuleContext, type ModuleDefinition } from '../modules/types.js';
+import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/effects.js';
 import type { Transport } from '../transport/types.js';
 import type { RenderLocation } from '../vars/location.js';
 import type { VarScope } from '../vars/scope.js';
@@ -27,8 +28,9 @@ import { stateText, unifiedDiff } from './diff.js';
 import type { EventDiff, HostResultEvent, HostStatus, RunEvent } from './events.js';
 import { type FactStore, factSource, taskScope } from './host-scope.js';
 import { localFileCandidates } from './input.js';
-import { type ModuleRun, runModule } from './module-run.js';
+import { type ModuleInvocation, type ModuleRun, runModule } from './module-run.js';
 import { argOrigins, argPath, loopItems, modulePath, type TaskEntry } from './play-plan.js';
+import type { HostPrediction, Predictions } from './prediction.js';
 
 /** What the task runner needs from the play runner. */
 export interface TaskRunContext {
@@ -37,6 +39,8 @@ export interface TaskRunContext {
   check: boolean;
   diff: boolean;
   facts: FactStore;
+  /** What check-mode tasks have predicted, per host. */
+  predictions?: Predictions;
   transportFor(host: string): Transport;
   /** Connection settings (become defaults) of an inventory host or of localhost. */
   connectionFor(host: string): HostConnection;
@@ -66,6 +70,10 @@ interface Attempt {
   facts?: Record<string, unknown>;
   flush?: boolean;
   delegatedTo?: string;
+  /** status unknown: why. */
+  unknown?: UnknownReason;
+  /** Check mode: a command that would run was not run (its output is not known). */
+  notRun?: boolean;
 }
 
 /**
@@ -90,13 +98,16 @@ export async function runTaskOnHost(
     durationMs: fields.durationMs ?? Date.now() - started,
   });
   const emit = (e: HostResultEvent) => c.emit(task.noLog ? censorResult(e) : e);
+  const self: TaskRef = { task: displayName, id: task.id };
+  const watch = varWatch(c, host, entry);
 
   let outcome: { attempt: Attempt; loop: boolean };
   try {
-    const scope = taskScope(base, entry, c.facts.layer(host));
+    let scope = taskScope(base, entry, c.facts.layer(host));
+    if (watch) scope = scope.watched((name) => watch.reads.add(name));
     if (task.loop !== undefined) {
-      outcome = { attempt: await runLoop(c, entry, host, scope, event, emit), loop: true };
-    } else outcome = { attempt: await runSingle(c, entry, host, scope), loop: false };
+      outcome = { attempt: await runLoop(c, entry, host, scope, event, emit, self, watch), loop: true };
+    } else outcome = { attempt: await runSingle(c, entry, host, scope, self, watch), loop: false };
   } catch (error) {
     if (isUnreachableError(error)) {
       const e = event({ status: 'unreachable', msg: `${error.code}: ${error.message}` });
@@ -130,6 +141,7 @@ export async function runTaskOnHost(
   }
 
   if (task.register) c.facts.set(host, task.register, attempt.registered, factSource('register', entry));
+  if (watch) rememberUnknown(watch, entry, self, attempt);
   const result: HostTaskResult = {
     host,
     status: attempt.status,
@@ -146,9 +158,52 @@ export async function runTaskOnHost(
   return result;
 }
 
+/** Check mode: the variables a task reads, to know when it uses a result not known before the run. */
+interface VarWatch {
+  host: HostPrediction;
+  reads: Set<string>;
+}
+
+function varWatch(c: TaskRunContext, host: string, entry: TaskEntry): VarWatch | undefined {
+  if (!(entry.task.checkMode ?? c.check) || !c.predictions) return undefined;
+  return { host: c.predictions.host(host), reads: new Set() };
+}
+
+/** A variable read since the watch was cleared holds a result not known before the run. */
+function unknownRead(watch: VarWatch | undefined, except?: string): UnknownReason | undefined {
+  if (!watch) return undefined;
+  const names = [...watch.reads].filter((name) => name !== except);
+  return watch.host.unknownVariable(names)?.reason;
+}
+
+function unknownAttempt(reason: UnknownReason): Attempt {
+  const msg = describeUnknown(reason);
+  return { status: 'unknown', msg, unknown: reason, registered: { changed: false, unknown: true, msg } };
+}
+
+/** Results this task registers or sets that are not known (unknown, or a command not run) are remembered. */
+function rememberUnknown(watch: VarWatch, entry: TaskEntry, self: TaskRef, attempt: Attempt): void {
+  const { task } = entry;
+  const names = [
+    ...(task.register ? [task.register] : []),
+    ...(task.module === 'set_fact' ? Object.keys(task.args).filter((key) => key !== 'cacheable') : []),
+  ];
+  const reason: UnknownReason | undefined =
+    attempt.status === 'unknown'
+      ? { by: self, why: 'what it registers is known only after the run' }
+      : attempt.notRun
+        ? { by: self, why: 'check mode does not run it, so its output is not known' }
+        : undefined;
+  for (const name of names) {
+    if (reason) watch.host.markVariable(name, reason);
+    else watch.host.clearVariable(name);
+  }
+}
+
 function eventFields(attempt: Attempt): Partial<HostResultEvent> {
   const fields: Partial<HostResultEvent> = {};
   if (attempt.msg !== undefined) fields.msg = attempt.msg;
+  if (attempt.unknown?.by) fields.needs = { task: attempt.unknown.by.task, taskId: attempt.unknown.by.id };
   if (attempt.diffs && attempt.diffs.length > 0) fields.diffs = attempt.diffs;
   const { rc, stdout, stderr } = attempt.registered;
   if (typeof rc === 'number' || rc === null) fields.rc = rc;
@@ -177,9 +232,20 @@ async function runLoop(
   scope: VarScope,
   event: (fields: Partial<HostResultEvent> & { status: HostStatus }) => HostResultEvent,
   emit: (e: HostResultEvent) => void,
+  self: TaskRef,
+  watch: VarWatch | undefined,
 ): Promise<Attempt> {
   const { task } = entry;
-  const items = loopItems(task, scope);
+  let items: unknown[];
+  try {
+    items = loopItems(task, scope);
+  } catch (error) {
+    const reason = unknownRead(watch);
+    if (reason) return unknownAttempt(reason);
+    throw error;
+  }
+  const reason = unknownRead(watch);
+  if (reason) return unknownAttempt(reason);
   if (items.length === 0) {
     return {
       status: 'skipped',
@@ -191,12 +257,14 @@ async function runLoop(
   let facts: Record<string, unknown> | undefined;
   let flush = false;
   let delegatedTo: string | undefined;
+  let unknown: UnknownReason | undefined;
+  let notRun = false;
   for (const item of items) {
     const started = Date.now();
     const itemScope = scope.with('loop', 'loop', { [task.loopVar]: item, ansible_loop_var: task.loopVar });
     let attempt: Attempt;
     try {
-      attempt = await runSingle(c, entry, host, itemScope);
+      attempt = await runSingle(c, entry, host, itemScope, self, watch);
     } catch (error) {
       if (isUnreachableError(error) || isBosunError(error, 'BOSUN_INTERRUPTED')) throw error;
       const msg = failureMessage(error);
@@ -208,9 +276,13 @@ async function runLoop(
     if (attempt.facts) facts = { ...facts, ...attempt.facts };
     if (attempt.flush) flush = true;
     delegatedTo ??= attempt.delegatedTo;
+    unknown ??= attempt.unknown;
+    if (attempt.notRun) notRun = true;
   }
   const failed = statuses.includes('failed');
   const changed = statuses.includes('changed');
+  // An item not known leaves the task not known, unless another item changes it anyway.
+  const isUnknown = unknown !== undefined && !changed;
   const skipped = statuses.every((status) => status === 'skipped');
   const registered: Record<string, unknown> = {
     changed,
@@ -220,10 +292,17 @@ async function runLoop(
   };
   if (skipped) registered.skipped = true;
   const attempt: Attempt = {
-    status: failed ? 'failed' : changed ? 'changed' : skipped ? 'skipped' : 'ok',
+    status: failed ? 'failed' : changed ? 'changed' : isUnknown ? 'unknown' : skipped ? 'skipped' : 'ok',
     registered,
   };
   if (failed) attempt.msg = 'One or more items failed';
+  if (unknown) {
+    // What the task registers is not fully known either way.
+    attempt.unknown = unknown;
+    registered.unknown = true;
+    if (isUnknown) attempt.msg = describeUnknown(unknown);
+  }
+  if (notRun) attempt.notRun = true;
   if (facts) attempt.facts = facts;
   if (flush) attempt.flush = true;
   if (delegatedTo !== undefined) attempt.delegatedTo = delegatedTo;
@@ -242,15 +321,36 @@ function conditions(entry: TaskEntry): { expr: unknown; where: RenderLocation }[
   return list;
 }
 
+/**
+ * `read` (a render of the task's values) in check mode: when it uses a result that is not known
+ * before the run, the task is not known either (also when the render fails for want of it).
+ */
+function known<T>(watch: VarWatch | undefined, read: () => T): { value: T } | { unknown: Attempt } {
+  try {
+    const value = read();
+    const reason = unknownRead(watch);
+    return reason ? { unknown: unknownAttempt(reason) } : { value };
+  } catch (error) {
+    const reason = unknownRead(watch);
+    if (reason) return { unknown: unknownAttempt(reason) };
+    throw error;
+  }
+}
+
 async function runSingle(
   c: TaskRunContext,
   entry: TaskEntry,
   host: string,
   scope: VarScope,
+  self: TaskRef,
+  watch: VarWatch | undefined,
 ): Promise<Attempt> {
   const { task } = entry;
+  watch?.reads.clear();
   for (const { expr, where } of conditions(entry)) {
-    if (!evaluateCondition(expr, scope, where)) {
+    const holds = known(watch, () => evaluateCondition(expr, scope, where));
+    if ('unknown' in holds) return holds.unknown;
+    if (!holds.value) {
       const registered = {
         changed: false,
         skipped: true,
@@ -262,20 +362,25 @@ async function runSingle(
   }
   const module = getModule(task.module);
   if (!module) throw new BosunError('BOSUN_INTERNAL', `module "${task.module}" is not registered`);
-  const args = renderArgs(task, module, scope);
+  const rendered = known(watch, () => {
+    const args = renderArgs(task, module, scope);
+    const target =
+      task.delegateTo === undefined ? host : renderText(task.delegateTo, scope, at(task, 'delegate_to'));
+    const connection = c.connectionFor(target);
+    const userText = task.becomeUser ?? c.play.becomeUser ?? connection.become.user;
+    const becomeUser =
+      userText !== undefined && isTemplate(userText)
+        ? renderText(userText, scope, at(task, task.becomeUser !== undefined ? 'become_user' : undefined))
+        : userText;
+    const env = task.environment ? environment(task.environment, scope, at(task, 'environment')) : undefined;
+    return { args, target, connection, becomeUser, env };
+  });
+  if ('unknown' in rendered) return rendered.unknown;
+  const { args, target, connection, becomeUser, env } = rendered.value;
 
   const check = task.checkMode ?? c.check;
-  const target =
-    task.delegateTo === undefined ? host : renderText(task.delegateTo, scope, at(task, 'delegate_to'));
   const delegatedTo = target !== host ? target : undefined;
-  const connection = c.connectionFor(target);
   const sudo = task.become ?? c.play.become ?? connection.become.enabled;
-  const userText = task.becomeUser ?? c.play.becomeUser ?? connection.become.user;
-  const becomeUser =
-    userText !== undefined && isTemplate(userText)
-      ? renderText(userText, scope, at(task, task.becomeUser !== undefined ? 'become_user' : undefined))
-      : userText;
-  const env = task.environment ? environment(task.environment, scope, at(task, 'environment')) : undefined;
 
   const ctx: ModuleContext = {
     host,
@@ -296,7 +401,7 @@ async function runSingle(
   for (let number = 1; number <= retries + 1; number++) {
     let run: ModuleRun;
     try {
-      run = await runModule({
+      const invocation: ModuleInvocation = {
         module,
         args,
         ctx,
@@ -305,14 +410,24 @@ async function runSingle(
         becomeUser,
         env,
         check,
-      });
+      };
+      if (check && c.predictions) {
+        invocation.prediction = {
+          host: c.predictions.host(target),
+          task: self,
+          workspace: c.predictions.workspace,
+        };
+      }
+      run = await runModule(invocation);
     } catch (error) {
       if (isUnreachableError(error) || !isBosunError(error, 'BOSUN_MODULE_FAILED')) throw error;
       run = { kind: 'done', outcome: { changed: false, failed: true, msg: error.message, result: {} } };
     }
-    attempt = judge(run, task.register, scope, entry, c.diff);
+    attempt = judge(run, task.register, scope, entry, c.diff, watch);
     if (delegatedTo !== undefined) attempt.delegatedTo = delegatedTo;
-    if (attempt.status === 'skipped' || retries === 0) break;
+    // Check mode cannot retry what it did not run.
+    if (attempt.status === 'skipped' || attempt.status === 'unknown' || attempt.notRun || retries === 0)
+      break;
     // Without `until`, retries repeat the task until it does not fail.
     const done =
       task.until === undefined
@@ -348,6 +463,7 @@ function judge(
   scope: VarScope,
   entry: TaskEntry,
   diff: boolean,
+  watch: VarWatch | undefined,
 ): Attempt {
   const { task } = entry;
   if (run.kind === 'skipped') {
@@ -357,6 +473,7 @@ function judge(
       registered: { changed: false, skipped: true, skip_reason: run.reason },
     };
   }
+  if (run.kind === 'unknown') return unknownAttempt(run.reason);
   const { outcome } = run;
   const registered: Record<string, unknown> = {
     ...outcome.result,
@@ -364,19 +481,48 @@ function judge(
     failed: outcome.failed ?? false,
   };
   if (outcome.msg !== undefined && registered.msg === undefined) registered.msg = outcome.msg;
+  // A command check mode did not run: a condition on its own output cannot be known.
+  const ownOutput = (): boolean =>
+    run.notRun === true && register !== undefined && watch?.reads.has(register) === true;
+  // Its own register name is this result, not an earlier one.
+  const earlier = () => unknownRead(watch, register);
   if (task.changedWhen !== undefined) {
-    registered.changed = evaluateCondition(
-      task.changedWhen,
-      withRegistered(scope, register, registered),
-      at(task, 'changed_when'),
-    );
+    watch?.reads.clear();
+    let changed: boolean | undefined;
+    try {
+      changed = evaluateCondition(
+        task.changedWhen,
+        withRegistered(scope, register, registered),
+        at(task, 'changed_when'),
+      );
+    } catch (error) {
+      if (!ownOutput() && !earlier()) throw error;
+    }
+    if (ownOutput()) {
+      return unknownAttempt({
+        why: 'whether it changes depends on its output (changed_when), and check mode does not run it',
+      });
+    }
+    const reason = earlier();
+    if (reason) return unknownAttempt(reason);
+    registered.changed = changed === true;
   }
   if (task.failedWhen !== undefined) {
-    const failed = evaluateCondition(
-      task.failedWhen,
-      withRegistered(scope, register, registered),
-      at(task, 'failed_when'),
-    );
+    watch?.reads.clear();
+    let failed = false;
+    try {
+      failed = evaluateCondition(
+        task.failedWhen,
+        withRegistered(scope, register, registered),
+        at(task, 'failed_when'),
+      );
+    } catch (error) {
+      if (!ownOutput() && !earlier()) throw error;
+    }
+    const reason = earlier();
+    if (reason) return unknownAttempt(reason);
+    // Whether a command check mode did not run fails is known only when it runs.
+    if (ownOutput()) failed = false;
     registered.failed = failed;
     registered.failed_when_result = failed;
     if (failed && typeof registered.msg !== 'string') registered.msg = 'failed_when condition is true';
@@ -384,6 +530,7 @@ function judge(
   const failed = registered.failed === true;
   const changed = registered.changed === true;
   const attempt: Attempt = { status: failed ? 'failed' : changed ? 'changed' : 'ok', registered };
+  if (run.notRun) attempt.notRun = true;
   const module = getModule(task.module);
   if (failed) attempt.msg = typeof registered.msg === 'string' ? registered.msg : 'failed';
   else if (module?.kind === 'controller' && outcome.msg !== undefined) attempt.msg = outcome.msg;

@@ -9,6 +9,8 @@ import type { ExecResult } from '../transport/types.js';
 import { parseReport, single } from './report.js';
 
 export interface CrontabFacts {
+  /** The crontab command is not installed (the plan fails; check mode may know an earlier task installs it). */
+  commandMissing?: true;
   /** The user does not exist (only known when a user was named). */
   userMissing?: true;
   /** The user whose crontab it is (the one named, or the one the task runs as). */
@@ -25,9 +27,7 @@ export const CRONTAB_MISSING = 'crontab is not installed on this host (install t
 
 /** `user` undefined: the crontab of whoever the task runs as. */
 export function crontabScript(user: string | undefined): RawShell {
-  const lines: RawShell[] = [
-    sh`command -v crontab >/dev/null 2>&1 || { echo ${CRONTAB_MISSING} >&2; exit 1; }`,
-  ];
+  const lines: RawShell[] = [raw('command -v crontab >/dev/null 2>&1 || { echo nocrontab=1; exit 0; }')];
   if (user !== undefined) {
     lines.push(sh`u=${user}`, raw('getent passwd "$u" >/dev/null || { echo nouser=1; exit 0; }'));
     lines.push(raw(`printf 'user=%s\\n' "$u"`));
@@ -88,6 +88,7 @@ export function parseCrontab(result: ExecResult, user: string | undefined): Cron
     );
   }
   const report = parseReport(result.stdout);
+  if (single(report, 'nocrontab') === '1') return { commandMissing: true, exists: false, content: '' };
   if (single(report, 'nouser') === '1') return { userMissing: true, exists: false, content: '' };
   const name = single(report, 'user');
   const facts: CrontabFacts = { exists: single(report, 'exists') === '1', content: '' };

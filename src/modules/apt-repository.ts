@@ -15,6 +15,7 @@ import {
   type ManagedFile,
   parseDebSources,
 } from '../facts/deb-sources.js';
+import type { Effect } from '../predict/effects.js';
 import { sh } from '../transport/quote.js';
 import { payloadOf } from '../transport/verified-write.js';
 import { finishAptSteps, updateStep } from './apt.js';
@@ -408,9 +409,21 @@ export const aptRepositoryModule: ModuleDefinition<AptRepositoryArgs, DebSources
   gather: (args) =>
     debSourcesScript(managedFiles(args), (args.state ?? 'present') === 'present' ? args.key_url : undefined),
   parse: (result, args) => parseDebSources(result, managedFiles(args)),
+  reads: (args) => managedFiles(args).map((file) => file.path),
   plan(args, facts) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'apt_repository: planned without facts');
-    return planAptRepository(args, facts);
+    const plan = planAptRepository(args, facts);
+    if (plan.changed) {
+      // The packages apt can install change with the sources: later installs are not known.
+      const why = `it changes the APT sources (${args.repo})`;
+      plan.effects = [
+        ...managedFiles(args).map(
+          (file): Effect => ({ kind: 'path', path: file.path, after: { type: 'unknown' }, why }),
+        ),
+        { kind: 'opaque', scope: 'packages', why },
+      ];
+    }
+    return plan;
   },
   finish: (_args, outputs, _ctx, plan) => finishAptSteps(outputs, plan),
 };

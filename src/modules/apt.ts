@@ -6,6 +6,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
+import { debPredictionScript, parseDebPrediction } from '../facts/deb-contents.js';
 import {
   type DebPackageFacts,
   type DebPackageQuery,
@@ -15,6 +16,8 @@ import {
   parseDebPackages,
   UPDATE_STAMP,
 } from '../facts/deb-packages.js';
+import type { Effect } from '../predict/effects.js';
+import { debPredictionEffects, overlayDebPackages } from '../predict/packages.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { firstLine, moduleFailure } from './failure.js';
@@ -470,9 +473,95 @@ export function planApt(args: AptArgs, facts: DebPackageFacts): Plan {
     after[item.name] = purge ? 'purged' : 'absent';
   }
   const diff: StateDiff = { before, after };
-  const plan: ChangePlan = { changed: true, summary: summary.join('; '), steps, diffs: [diff], result };
+  const effects = aptEffects({ refresh, installs, removes, purge, debChange, autoremoved });
+  const plan: ChangePlan = {
+    changed: true,
+    summary: summary.join('; '),
+    steps,
+    diffs: [diff],
+    result,
+    effects,
+  };
   return plan;
 }
+
+/** What the plan says by itself; the packages apt pulls in and their files come from predictApt. */
+function aptEffects(input: {
+  refresh: boolean;
+  installs: Change[];
+  removes: Change[];
+  purge: boolean;
+  debChange: { change: Change; source: string } | undefined;
+  autoremoved: { name: string }[];
+}): Effect[] {
+  const effects: Effect[] = [];
+  if (input.refresh) effects.push({ kind: 'package-lists' });
+  const version = (text: string) => (text === 'present' || text === 'latest' ? undefined : text);
+  for (const change of input.installs) {
+    const [name, arch] = change.name.split(':') as [string, string | undefined];
+    const effect: Effect = { kind: 'package', name, status: 'installed' };
+    const known = version(change.after);
+    if (known !== undefined) effect.version = known;
+    if (arch !== undefined) effect.arch = arch;
+    effects.push(effect);
+  }
+  for (const change of [...input.removes, ...input.autoremoved]) {
+    const [name, arch] = change.name.split(':') as [string, string | undefined];
+    effects.push({
+      kind: 'package',
+      name,
+      status: input.purge ? 'not-installed' : 'config-files',
+      ...(arch === undefined ? {} : { arch }),
+    });
+  }
+  if (input.debChange) {
+    const why = `the files of ${input.debChange.source} are not read in check mode`;
+    effects.push(
+      {
+        kind: 'package',
+        name: input.debChange.change.name,
+        status: 'installed',
+        version: input.debChange.change.after,
+      },
+      { kind: 'opaque', scope: 'missing-paths', why },
+      { kind: 'opaque', scope: 'missing-accounts', why },
+    );
+  }
+  return effects;
+}
+
+/** Check mode: apt-get simulates the change on the host, which then describes the packages it installs. */
+export const predictApt: NonNullable<ModuleDefinition<AptArgs, DebPackageFacts>['predict']> = {
+  script(args, _facts, plan, ctx) {
+    const installed = plan.result?.installed as string[] | undefined;
+    const removed = plan.result?.removed as string[] | undefined;
+    if (args.deb !== undefined || (!installed?.length && !removed?.length)) return undefined;
+    const state = ctx.overlay.state;
+    return debPredictionScript({
+      verb: installed?.length ? 'install' : args.purge === true ? 'purge' : 'remove',
+      specs: installed?.length ? installed : (removed as string[]),
+      recommends: args.install_recommends,
+      autoremove: args.autoremove === true,
+      refreshLists: plan.result?.cache_updated === true || state.listsRefreshed() !== undefined,
+      workspace: ctx.workspace,
+      known: state.describedPackages(),
+    });
+  },
+  parse(result, _args, facts, plan) {
+    const prediction = parseDebPrediction(result);
+    // Units of a package already installed keep their state through an upgrade.
+    for (const install of prediction.installs) {
+      install.upgrade = facts?.entries.some(
+        (entry) => entry.name === install.name && entry.status === 'installed',
+      );
+    }
+    const { effects, error } = debPredictionEffects(prediction);
+    const all = [...(plan.effects ?? []), ...effects];
+    return error === undefined
+      ? { effects: all }
+      : { effects: all, unknown: `apt cannot simulate it: ${error}` };
+  },
+};
 
 function noChangeReason(
   args: AptArgs,
@@ -565,6 +654,8 @@ export const aptModule: ModuleDefinition<AptArgs, DebPackageFacts> = {
   checkArgs: checkAptArgs,
   gather: (args) => debPackagesScript(aptQuery(args)),
   parse: (result) => parseDebPackages(result),
+  overlay: (facts, overlay, args) => overlayDebPackages(facts, aptQuery(args), overlay),
+  predict: predictApt,
   plan(args, facts) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'apt: planned without facts');
     return planApt(args, facts);

@@ -14,6 +14,8 @@ import {
   type KeyPathAttributes,
   parseAuthorizedKeys,
 } from '../facts/authorized-keys.js';
+import { overlayAuthorizedKeys } from '../predict/accounts.js';
+import type { Effect } from '../predict/effects.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { payloadOf } from '../transport/verified-write.js';
@@ -305,6 +307,7 @@ export function planAuthorizedKey(
       summary: `add keys for ${args.user} (the user does not exist yet)`,
       steps: [failingStep(`user ${args.user} does not exist`)],
       result,
+      effects: [],
     };
   }
   const path = facts.path as string;
@@ -365,6 +368,28 @@ export function planAuthorizedKey(
   const summary = write
     ? `${path}: ${added} line(s) added, ${removed} removed${folder.commands.length > 0 ? `, folder ${dir} fixed` : ''}`
     : `folder ${dir}: mode 0700, owner ${args.user}`;
+  const effects: Effect[] = [];
+  if (folder.commands.length > 0) {
+    effects.push({
+      kind: 'path',
+      path: dir,
+      after: { type: 'directory', mode: 0o700, owner: String(passwd.uid), group: String(passwd.gid) },
+    });
+  }
+  if (stdin !== undefined) {
+    const file = facts.file;
+    effects.push({
+      kind: 'path',
+      path,
+      after: {
+        type: 'file',
+        bytes: Buffer.from(stdin, 'utf8'),
+        mode: file?.mode ?? 0o600,
+        owner: String(file?.uid ?? passwd.uid),
+        group: String(file?.gid ?? passwd.gid),
+      },
+    });
+  }
   const plan: ChangePlan = {
     changed: true,
     summary,
@@ -376,6 +401,7 @@ export function planAuthorizedKey(
       },
     ],
     result,
+    effects,
   };
   if (ctx.diff) plan.diffs = diffs;
   return plan;
@@ -398,6 +424,7 @@ export const authorizedKeyModule: ModuleDefinition<AuthorizedKeyArgs, Authorized
     args.path?.startsWith('/') ? fileKey(args.path) : `authorized_keys:${args.user}:${args.path ?? ''}`,
   gather: (args) => authorizedKeysScript(args.user, args.path),
   parse: (result, args) => parseAuthorizedKeys(result, args.user),
+  overlay: (facts, overlay, args) => overlayAuthorizedKeys(facts, args.user, args.path, overlay),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'authorized_key: planned without facts');
     return planAuthorizedKey(args, facts, ctx);

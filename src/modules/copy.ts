@@ -13,6 +13,8 @@ import {
   parsePathState,
   pathStateScript,
 } from '../facts/path-state.js';
+import type { Overlay } from '../predict/overlay.js';
+import { overlayPathState } from '../predict/paths.js';
 import { attributeSchemas, checkAttributeArgs } from './attributes.js';
 import { failingStep, moduleFailure } from './failure.js';
 import {
@@ -26,6 +28,7 @@ import {
   validateSchema,
 } from './file-write.js';
 import type { ArgIssue, ModuleContext, ModuleDefinition, Plan } from './types.js';
+import { withWriteEffects } from './write-effects.js';
 
 export const CopyArgs = Type.Object(
   {
@@ -100,6 +103,7 @@ export function planCopy(args: CopyArgs, facts: PathState, ctx: ModuleContext): 
       summary: `write ${path} (${missing} yet)`,
       steps: [failingStep(missing)],
       result: { dest: path },
+      effects: [],
     };
   }
   const stat = facts.stat;
@@ -109,7 +113,17 @@ export function planCopy(args: CopyArgs, facts: PathState, ctx: ModuleContext): 
   if (stat && args.force === false) {
     return { changed: false, reason: `${path} exists and force is false`, result };
   }
-  return planWrite({ path, facts, bytes, args, ctx, result });
+  return withWriteEffects(planWrite({ path, facts, bytes, args, ctx, result }), { path, bytes, facts });
+}
+
+/** What copy and template need of dest beyond its existence: its bytes, and attributes when asked. */
+export function copyOverlay(
+  facts: PathState,
+  overlay: Overlay,
+  dest: string,
+  options: PathStateOptions,
+): PathState {
+  return overlayPathState(facts, { ...options, path: dest }, overlay);
 }
 
 export const copyModule: ModuleDefinition<CopyArgs, PathState> = {
@@ -125,6 +139,7 @@ export const copyModule: ModuleDefinition<CopyArgs, PathState> = {
   },
   gather: (args, ctx) => pathStateScript(args.dest, stateOptions(args, ctx)),
   parse: (result, args, ctx) => parsePathState(result, args.dest, stateOptions(args, ctx)),
+  overlay: (facts, overlay, args, ctx) => copyOverlay(facts, overlay, args.dest, stateOptions(args, ctx)),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'copy: planned without facts');
     return planCopy(args, facts, ctx);

@@ -8,8 +8,16 @@
 import { posix } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
-import { type CrontabFacts, crontabFingerprintLine, crontabScript, parseCrontab } from '../facts/crontab.js';
+import {
+  CRONTAB_MISSING,
+  type CrontabFacts,
+  crontabFingerprintLine,
+  crontabScript,
+  parseCrontab,
+} from '../facts/crontab.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
+import { overlayCrontab } from '../predict/crontab.js';
+import { overlayPathState } from '../predict/paths.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { payloadOf, receiveLines, refuseStale } from '../transport/verified-write.js';
@@ -18,6 +26,7 @@ import { fileKey, finishWrite, planWrite } from './file-write.js';
 import { isTemplated } from './templated.js';
 import type { ArgIssue, ChangePlan, ModuleContext, ModuleDefinition, ModuleOutcome, Plan } from './types.js';
 import { nameProblem } from './user.js';
+import { withWriteEffects } from './write-effects.js';
 
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const;
 
@@ -243,6 +252,9 @@ function planCrontab(
   ctx: ModuleContext,
   result: Record<string, unknown>,
 ): Plan {
+  if (facts.commandMissing) {
+    throw moduleFailure(`cannot read the crontab of ${args.user ?? 'the task user'}: ${CRONTAB_MISSING}`);
+  }
   if (facts.userMissing) {
     if (args.state === 'absent')
       return { changed: false, reason: `user ${args.user} does not exist`, result };
@@ -292,6 +304,10 @@ function planCrontab(
       },
     ],
     result,
+    effects:
+      facts.user === undefined && args.user === undefined
+        ? []
+        : [{ kind: 'crontab', user: args.user ?? (facts.user as string), content: empty ? null : content }],
   };
   if (ctx.diff) {
     plan.diffs = [
@@ -343,19 +359,22 @@ function planCronFile(
       summary: `remove ${entryWord(args)} and ${path}, now empty`,
       steps: [{ command: raw(lines.map((line) => line.text).join('\n')), description: `remove ${path}` }],
       result,
+      effects: [{ kind: 'path', path, after: { type: 'absent' } }],
     };
     if (ctx.diff) plan.diffs = [{ path, before: facts.content ?? '', after: '', afterLabel: '/dev/null' }];
     return plan;
   }
-  return planWrite({
+  const bytes = Buffer.from(text(after), 'utf8');
+  const plan = planWrite({
     path,
     facts,
-    bytes: Buffer.from(text(after), 'utf8'),
+    bytes,
     args: { backup: args.backup === true, ...(stat ? {} : { mode: '0644' }) },
     ctx,
     result,
     summary: `${args.state === 'absent' ? 'remove' : 'set'} ${entryWord(args)} ${args.state === 'absent' ? 'from' : 'in'} ${path}`,
   });
+  return withWriteEffects(plan, { path, bytes, facts });
 }
 
 export function planCron(args: CronArgs, facts: CronFacts, ctx: ModuleContext): Plan {
@@ -394,6 +413,15 @@ export const cronModule: ModuleDefinition<CronArgs, CronFacts> = {
     if (args.cron_file === undefined) return { kind: 'crontab', crontab: parseCrontab(result, args.user) };
     const path = cronFilePath(args.cron_file);
     return { kind: 'file', file: parsePathState(result, path, { contentLimit: MAX_CRON_FILE }) };
+  },
+  overlay(facts, overlay, args): CronFacts {
+    if (facts.kind === 'crontab')
+      return { kind: 'crontab', crontab: overlayCrontab(facts.crontab, args.user, overlay) };
+    const path = cronFilePath(args.cron_file as string);
+    return {
+      kind: 'file',
+      file: overlayPathState(facts.file, { path, contentLimit: MAX_CRON_FILE }, overlay),
+    };
   },
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'cron: planned without facts');

@@ -7,10 +7,14 @@ import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import { type LinkState, linkStateScript, parseLinkState } from '../facts/link-state.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
+import type { Effect, FileAttributes } from '../predict/effects.js';
+import { overlayLinkState, overlayPathState } from '../predict/paths.js';
+import { ancestorsOf, normalizePath } from '../predict/state.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import { tempBeside } from '../transport/verified-write.js';
 import {
   type AttributeArgs,
+  type AttributeChanges,
   attributeChanges,
   attributeCommands,
   attributeDiff,
@@ -23,9 +27,10 @@ import {
   treeChanges,
 } from './attributes.js';
 import { moduleFailure } from './failure.js';
-import { chmodArgument, formatMode } from './mode.js';
+import { chmodArgument, formatMode, type ModeSpec } from './mode.js';
 import { checkPathAliases, pathAliasSchemas, pathOf as pathArg } from './path-arg.js';
 import type { ArgIssue, Diff, ModuleContext, ModuleDefinition, Plan } from './types.js';
+import { runnerName } from './write-effects.js';
 
 const State = Type.Union(
   [
@@ -158,6 +163,7 @@ export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): 
         summary: `remove ${path}`,
         steps: [{ command: sh`rm -rf -- ${path}`, description: `remove ${path}` }],
         result,
+        effects: [{ kind: 'path', path, after: { type: 'absent' } }],
       },
       ctx,
       [{ before: { path, state: before }, after: { path, state: 'absent' } }],
@@ -179,12 +185,30 @@ export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): 
         raw('done'),
       ]);
       result.mode = formatMode(created.mode);
+      const runner = { owner: runnerName(facts.uid), group: runnerName(facts.gid) };
+      const effects: Effect[] = ancestorsOf(normalizePath(path)).map((dir) => ({
+        kind: 'path',
+        path: dir,
+        after: { type: 'directory', mode: 0o777 & ~facts.umask, ...runner },
+        ifMissing: true,
+      }));
+      effects.push({
+        kind: 'path',
+        path,
+        after: {
+          type: 'directory',
+          mode: created.mode,
+          owner: args.owner ?? runner.owner,
+          group: args.group ?? runner.group,
+        },
+      });
       return withDiffs(
         {
           changed: true,
           summary: `create directory ${path}`,
           steps: [{ command, description: `create ${path}` }],
           result,
+          effects,
         },
         ctx,
         [createdDiff(path, 'directory', created.mode, args)],
@@ -210,6 +234,19 @@ export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): 
             },
           ],
           result,
+          effects: [
+            {
+              kind: 'path',
+              path,
+              after: {
+                type: 'file',
+                bytes: Buffer.alloc(0),
+                mode: created.mode,
+                owner: args.owner ?? runnerName(facts.uid),
+                group: args.group ?? runnerName(facts.gid),
+              },
+            },
+          ],
         },
         ctx,
         [createdDiff(path, 'touch', created.mode, args)],
@@ -238,6 +275,7 @@ export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): 
         summary: hasChanges(changes) ? `touch ${path}, ${describeChanges(changes)}` : `touch ${path}`,
         steps: [{ command: script([sh`touch -- ${path}`, ...commands]), description: `touch ${path}` }],
         result,
+        effects: [attributeEffect(path, changes)],
       },
       ctx,
       [diff],
@@ -252,10 +290,20 @@ export function planFile(args: FileArgs, facts: PathState, ctx: ModuleContext): 
       summary: `${path}: ${describeChanges(changes)}`,
       steps: [{ command: script(commands), description: `set attributes of ${path}` }],
       result,
+      effects: [attributeEffect(path, changes)],
     },
     ctx,
     [attributeDiff(path, changes)],
   );
+}
+
+/** The attributes an existing path gets. */
+function attributeEffect(path: string, changes: AttributeChanges): Effect {
+  const set: FileAttributes = {};
+  if (changes.mode) set.mode = changes.mode.after;
+  if (changes.owner) set.owner = changes.owner.after;
+  if (changes.group) set.group = changes.group.after;
+  return { kind: 'attributes', path, set };
 }
 
 function planTree(
@@ -290,10 +338,33 @@ function planTree(
       summary: `${path}: attributes of ${changes.count} entr${changes.count === 1 ? 'y' : 'ies'} (recursive)`,
       steps: [{ command: script(commands), description: `set attributes under ${path}` }],
       result,
+      effects: treeEffects(path, args, facts, spec),
     },
     ctx,
     [{ before: { path, entries_to_change: changes.count }, after }],
   );
+}
+
+/** A recursive change: the folder's own attributes, then those of everything in it. */
+function treeEffects(path: string, args: FileArgs, facts: PathState, spec: ModeSpec | undefined): Effect[] {
+  const stat = facts.stat as NonNullable<PathState['stat']>;
+  const own = attributeChanges(args, stat, facts.umask);
+  const effects: Effect[] = [attributeEffect(path, own)];
+  const tree: Effect = { kind: 'attributes', path, set: treeSet(args, spec), recursive: true };
+  if (spec !== undefined && spec.kind !== 'octal') {
+    tree.unknownMode = true;
+    tree.why = `a symbolic mode set on everything in ${path}`;
+  }
+  effects.push(tree);
+  return effects;
+}
+
+function treeSet(args: FileArgs, spec: ModeSpec | undefined): FileAttributes {
+  const set: FileAttributes = {};
+  if (spec?.kind === 'octal') set.mode = spec.bits;
+  if (args.owner !== undefined) set.owner = args.owner;
+  if (args.group !== undefined) set.group = args.group;
+  return set;
 }
 
 function isLinking(args: FileArgs): boolean {
@@ -413,10 +484,31 @@ export function planLink(args: FileArgs, facts: LinkState, ctx: ModuleContext): 
         },
       ],
       result,
+      effects: linkEffects(path, state, src, facts, relink, changes),
     },
     ctx,
     diffs,
   );
+}
+
+function linkEffects(
+  path: string,
+  state: 'link' | 'hard',
+  src: string,
+  facts: LinkState,
+  relink: boolean,
+  changes: AttributeChanges,
+): Effect[] {
+  const effects: Effect[] = [];
+  if (relink) {
+    effects.push(
+      state === 'link'
+        ? { kind: 'path', path, after: { type: 'link', target: src } }
+        : { kind: 'path', path, after: { type: 'file' }, why: `${path} is a hard link to ${src}` },
+    );
+  }
+  if (hasChanges(changes)) effects.push(attributeEffect(facts.srcPath, changes));
+  return effects;
 }
 
 export const fileModule: ModuleDefinition<FileArgs, FileFacts> = {
@@ -434,6 +526,14 @@ export const fileModule: ModuleDefinition<FileArgs, FileFacts> = {
     isLinking(args)
       ? parseLinkState(result, pathOf(args), args.src as string)
       : parsePathState(result, pathOf(args), { tree: recursive(args) }),
+  overlay: (facts, overlay, args) =>
+    isLinking(args)
+      ? overlayLinkState(facts as LinkState, overlay)
+      : overlayPathState(
+          facts as PathState,
+          { path: pathOf(args), tree: recursive(args), needs: { content: false } },
+          overlay,
+        ),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'file: planned without facts');
     if (isLinking(args)) return planLink(args, facts as LinkState, ctx);

@@ -335,6 +335,7 @@ export const getUrlModule: ModuleDefinition<GetUrlArgs, GetUrlFacts> = {
   kind: 'plan',
   checkArgs: checkGetUrlArgs,
   writeKey: (args) => fileKey(args.dest),
+  reads: (args) => [args.dest],
   gather: (args) => getUrlScript(args),
   parse: (result, args) => parseGetUrl(result, args),
   plan(args, facts, ctx) {

@@ -346,6 +346,8 @@ export const gitModule: ModuleDefinition<GitArgs, GitFacts> = {
   schema: GitArgs,
   kind: 'plan',
   checkArgs: checkGitArgs,
+  // The checkout, and the git command a package of the run may bring.
+  reads: (args) => [args.dest, '/usr/bin/git'],
   gather: (args) => gitScript(args),
   parse: (result, args) => parseGit(result, args),
   plan(args, facts, ctx) {

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import { type GroupFacts, groupFactsScript, parseGroupFacts } from '../facts/group.js';
 import { parseGroupLine } from '../facts/passwd.js';
+import { overlayGroupFacts } from '../predict/accounts.js';
 import { sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { firstLine } from './failure.js';
@@ -54,6 +55,7 @@ function planAccount(args: GroupArgs, facts: GroupFacts): Plan {
       steps: [{ command: sh`groupdel -- ${name}`, description: `remove group ${name}` }],
       diffs: [{ before: { name, state: 'present', gid: group.gid }, after: { name, state: 'absent' } }],
       result,
+      effects: [{ kind: 'group', name, after: null }],
     };
   }
   const result: Record<string, unknown> = { name, state: 'present', system: args.system === true };
@@ -79,6 +81,9 @@ function planAccount(args: GroupArgs, facts: GroupFacts): Plan {
       ],
       diffs: [{ before: { name, state: 'absent' }, after }],
       result,
+      effects: [
+        { kind: 'group', name, after: args.gid === undefined ? {} : { gid: args.gid }, created: true },
+      ],
     };
   }
   result.gid = args.gid ?? group.gid;
@@ -97,6 +102,7 @@ function planAccount(args: GroupArgs, facts: GroupFacts): Plan {
     ],
     diffs: [{ before: { name, gid: group.gid }, after: { name, gid: args.gid } }],
     result,
+    effects: [{ kind: 'group', name, after: { gid: args.gid } }],
   };
 }
 
@@ -127,6 +133,7 @@ export const groupModule: ModuleDefinition<GroupArgs, GroupFacts> = {
   checkArgs: checkGroupArgs,
   gather: (args) => groupFactsScript(args.name),
   parse: (result, args) => parseGroupFacts(result, args.name),
+  overlay: (facts, overlay, args) => overlayGroupFacts(facts, args.name, args.gid !== undefined, overlay),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'group: planned without facts');
     return planGroup(args, facts, ctx);

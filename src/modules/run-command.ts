@@ -3,9 +3,13 @@
  * (`command: make creates=/opt/app/bin chdir=/src`), creates/removes decided from gathered
  * facts (so check mode can predict), and the task result built from the command's output.
  */
+import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import { type ExistsQuery, parsePathsExist, pathsExistScript } from '../facts/path-exists.js';
+import type { Effect } from '../predict/effects.js';
+import type { Overlay } from '../predict/overlay.js';
+import { overlayExists } from '../predict/paths.js';
 import { quote, type RawShell, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { shellWords, splitShellWords } from './shell-words.js';
@@ -76,7 +80,7 @@ export interface ResolvedRun extends RunArgs {
 type RunHooks<A extends RunArgs> = Required<
   Pick<
     ModuleDefinition<A, RunFacts>,
-    'freeForm' | 'kind' | 'checkArgs' | 'gather' | 'parse' | 'checkModePredicts' | 'plan' | 'finish'
+    'freeForm' | 'kind' | 'checkArgs' | 'gather' | 'parse' | 'overlay' | 'plan' | 'finish'
   >
 >;
 
@@ -88,7 +92,7 @@ export function runModuleHooks<A extends RunArgs>(style: RunStyle): RunHooks<A> 
     checkArgs: (args) => checkRunArgs(args, style),
     gather: (args) => runGather(args, style),
     parse: (result, args) => runParse(result, args, style),
-    checkModePredicts: (args) => runPredicts(args, style),
+    overlay: (facts, overlay, args) => runOverlay(facts, overlay, args, style),
     plan: (args, facts) => runPlan(args, facts, style),
     finish: (args, outputs, _ctx, plan) => runFinish(args, outputs, plan),
   };
@@ -185,9 +189,41 @@ function runParse(result: ExecResult, args: RunArgs, style: RunStyle): RunFacts 
   );
 }
 
-function runPredicts(args: RunArgs, style: RunStyle): boolean {
+/** Check mode: creates/removes as the changes planned earlier in the run leave the paths. */
+function runOverlay(facts: RunFacts, overlay: Overlay, args: RunArgs, style: RunStyle): RunFacts {
   const run = resolveRun(args, style);
-  return run.creates !== undefined || run.removes !== undefined;
+  const out: RunFacts = { ...facts };
+  if (run.creates !== undefined && facts.creates !== undefined) {
+    out.creates = overlayExists(facts.creates, run.creates, run.chdir, overlay);
+  }
+  if (run.removes !== undefined && facts.removes !== undefined) {
+    out.removes = overlayExists(facts.removes, run.removes, run.chdir, overlay);
+  }
+  return out;
+}
+
+/**
+ * What running the command leaves, as far as its arguments say: what `creates` names exists
+ * in some form, what `removes` names may be gone. The rest of what a command does is not
+ * known to check mode.
+ */
+function runEffects(run: ResolvedRun): Effect[] {
+  const effects: Effect[] = [];
+  const place = (pattern: string) =>
+    /[*?[]/.test(pattern) || pattern.startsWith('~')
+      ? undefined
+      : pattern.startsWith('/')
+        ? pattern
+        : run.chdir !== undefined
+          ? posix.join(run.chdir, pattern)
+          : undefined;
+  const why = `it is what the command ${displayText(run)} makes`;
+  for (const pattern of [run.creates, run.removes]) {
+    if (pattern === undefined) continue;
+    const path = place(pattern);
+    if (path !== undefined) effects.push({ kind: 'path', path, after: { type: 'unknown' }, why });
+  }
+  return effects;
 }
 
 function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): Plan {
@@ -208,7 +244,13 @@ function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): P
   if (run.stdin !== undefined) {
     step.stdin = run.stdin_add_newline === false ? run.stdin : `${run.stdin}\n`;
   }
-  return { changed: true, summary: `run ${displayText(run)}`, steps: [step], result: { cmd: run.display } };
+  return {
+    changed: true,
+    summary: `run ${displayText(run)}`,
+    steps: [step],
+    result: { cmd: run.display },
+    effects: runEffects(run),
+  };
 }
 
 function skipped(run: ResolvedRun, why: string): Plan {

@@ -7,6 +7,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import { parseSystemd, type SystemdFacts, systemdScript, type UnitStatus } from '../facts/systemd.js';
+import type { UnitAfter } from '../predict/effects.js';
+import { overlaySystemd } from '../predict/units.js';
 import { type RawShell, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { firstLine, moduleFailure } from './failure.js';
@@ -220,9 +222,24 @@ export function planService(args: ServiceArgs, facts: SystemdFacts, ctx: ModuleC
     summary: `${actions.join(', ')}${facts.unit ? ` ${facts.unit.id}` : ''}`,
     steps,
     result,
+    effects: facts.unit ? [{ kind: 'unit', name: facts.unit.id, after: unitAfter(actions) }] : [],
   };
   if (ctx.diff) plan.diffs = [{ before, after }];
   return plan;
+}
+
+/** What the systemctl actions leave. */
+function unitAfter(actions: string[]): UnitAfter {
+  const after: UnitAfter = {};
+  for (const action of actions) {
+    if (action === 'enable') after.unitFileState = 'enabled';
+    else if (action === 'disable') after.unitFileState = 'disabled';
+    else if (action === 'mask') after.unitFileState = 'masked';
+    else if (action === 'unmask') after.unitFileState = after.unitFileState ?? null;
+    else if (action === 'stop') after.active = false;
+    else if (action !== 'daemon-reload') after.active = true;
+  }
+  return after;
 }
 
 function noChangeReason(args: ServiceArgs, facts: SystemdFacts): string {
@@ -258,6 +275,13 @@ export const serviceModule: ModuleDefinition<ServiceArgs, SystemdFacts> = {
   checkArgs: checkServiceArgs,
   gather: (args) => systemdScript(args.name, args.daemon_reload === true),
   parse: (result, args) => parseSystemd(result, args.name, args.daemon_reload === true),
+  overlay: (facts, overlay, args) =>
+    overlaySystemd(
+      facts,
+      args.name,
+      { enabled: args.enabled !== undefined || args.masked !== undefined, active: args.state !== undefined },
+      overlay,
+    ),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'service: planned without facts');
     return planService(args, facts, ctx);

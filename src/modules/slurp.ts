@@ -84,6 +84,7 @@ export const slurpModule: ModuleDefinition<SlurpArgs, SlurpFacts> = {
   schema: SlurpArgs,
   kind: 'plan',
   checkArgs: checkSlurpArgs,
+  reads: (args) => [srcOf(args)],
   gather: (args) => slurpScript(srcOf(args)),
   parse: (result, args) => parseSlurp(result, srcOf(args)),
   plan(args, facts) {

@@ -11,6 +11,7 @@ import {
   fileStatScript,
   parseFileStat,
 } from '../facts/file-stat.js';
+import { overlayFileStat } from '../predict/paths.js';
 import { formatMode } from './mode.js';
 import { checkPathAliases, pathAliasSchemas, pathOf } from './path-arg.js';
 import type { ArgIssue, ModuleDefinition, Plan } from './types.js';
@@ -148,6 +149,7 @@ export const statModule: ModuleDefinition<StatArgs, FileStat> = {
   checkArgs: (args): ArgIssue[] => checkPathAliases(args),
   gather: (args) => fileStatScript(pathOf(args, 'stat'), statOptions(args)),
   parse: (result, args) => parseFileStat(result, pathOf(args, 'stat')),
+  overlay: (facts, overlay, args) => overlayFileStat(facts, pathOf(args, 'stat'), statOptions(args), overlay),
   plan(args, facts) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'stat: planned without facts');
     return planStat(args, facts);

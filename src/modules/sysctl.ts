@@ -12,9 +12,11 @@ import {
   normalizeValue,
   parseSysctl,
   procPath,
+  SYSCTL_FILE_LIMIT,
   type SysctlFacts,
   sysctlScript,
 } from '../facts/sysctl.js';
+import { overlayPathState } from '../predict/paths.js';
 import { sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { firstLine, moduleFailure } from './failure.js';
@@ -30,6 +32,7 @@ import type {
   Plan,
   Step,
 } from './types.js';
+import { withWriteEffects } from './write-effects.js';
 
 export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/99-bosun.conf';
 
@@ -220,13 +223,11 @@ export function planSysctl(args: SysctlArgs, facts: SysctlFacts, ctx: ModuleCont
   const warnings: string[] = [];
   let writePlan: Plan | undefined;
   if (fileChanges) {
-    writePlan = planWrite({
+    const bytes = Buffer.from(after);
+    writePlan = withWriteEffects(planWrite({ path: file, facts: facts.file, bytes, args: {}, ctx, result }), {
       path: file,
+      bytes,
       facts: facts.file,
-      bytes: Buffer.from(after),
-      args: {},
-      ctx,
-      result,
     });
     if (writePlan.changed) {
       steps.push(...writePlan.steps);
@@ -276,7 +277,8 @@ export function planSysctl(args: SysctlArgs, facts: SysctlFacts, ctx: ModuleCont
         : `remove ${canonicalKey(args.name)} from ${file}`,
     );
   if (result.live === 'set') parts.push(`${canonicalKey(args.name)}=${value} live`);
-  const plan: ChangePlan = { changed: true, summary: parts.join(', '), steps, result };
+  const effects = writePlan?.changed ? (writePlan.effects ?? []) : [];
+  const plan: ChangePlan = { changed: true, summary: parts.join(', '), steps, result, effects };
   if (ctx.diff) plan.diffs = diffs;
   return plan;
 }
@@ -308,6 +310,14 @@ export const sysctlModule: ModuleDefinition<SysctlArgs, SysctlFacts> = {
   writeKey: (args) => fileKey(args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
   gather: (args) => sysctlScript(args.name, args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
   parse: (result, args) => parseSysctl(result, args.name, args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
+  overlay: (facts, overlay, args) => ({
+    ...facts,
+    file: overlayPathState(
+      facts.file,
+      { path: args.sysctl_file ?? DEFAULT_SYSCTL_FILE, contentLimit: SYSCTL_FILE_LIMIT },
+      overlay,
+    ),
+  }),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'sysctl: planned without facts');
     return planSysctl(args, facts, ctx);

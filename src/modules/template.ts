@@ -12,7 +12,7 @@ import {
   pathStateScript,
 } from '../facts/path-state.js';
 import { attributeSchemas, checkAttributeArgs } from './attributes.js';
-import { planCopy } from './copy.js';
+import { copyOverlay, planCopy } from './copy.js';
 import {
   backupSchema,
   checkValidateArg,
@@ -114,6 +114,7 @@ export const templateModule: ModuleDefinition<TemplateArgs, PathState> = {
   },
   gather: (args, ctx) => pathStateScript(args.dest, stateOptions(ctx)),
   parse: (result, args, ctx) => parsePathState(result, args.dest, stateOptions(ctx)),
+  overlay: (facts, overlay, args, ctx) => copyOverlay(facts, overlay, args.dest, stateOptions(ctx)),
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'template: planned without facts');
     if (!args.bytes) throw new BosunError('BOSUN_INTERNAL', 'template: planned before rendering');

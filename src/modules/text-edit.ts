@@ -10,6 +10,8 @@ import {
   MAX_EDIT_BYTES,
   parseFileContent,
 } from '../facts/file-content.js';
+import type { Overlay } from '../predict/overlay.js';
+import { overlayFileContent } from '../predict/paths.js';
 import type { ExecResult } from '../transport/types.js';
 import type { AttributeArgs } from './attributes.js';
 import { moduleFailure } from './failure.js';
@@ -18,6 +20,7 @@ import { type PathAliasArgs, pathOf } from './path-arg.js';
 import { regexProblem } from './python-regex.js';
 import { isTemplated } from './templated.js';
 import type { ArgIssue, ChangePlan, ModuleContext, ModuleDefinition, ModuleOutcome, Plan } from './types.js';
+import { withWriteEffects } from './write-effects.js';
 
 /** An issue when `value` (an argument holding a regular expression) does not compile. */
 export function checkRegexArg(key: string, value: string | undefined, multiline = false): ArgIssue[] {
@@ -99,10 +102,11 @@ export function planEdit(input: EditInput): Plan {
   const text = input.text ?? subject.text ?? '';
   const contentChanges = subject.text !== text || subject.facts.stat === undefined;
   if (contentChanges) result.msg = input.msg;
+  const bytes = Buffer.from(text, 'utf8');
   const plan = planWrite({
     path: subject.target,
     facts: subject.facts,
-    bytes: Buffer.from(text, 'utf8'),
+    bytes,
     args,
     ctx,
     result,
@@ -111,7 +115,12 @@ export function planEdit(input: EditInput): Plan {
     summary: `${subject.path}: ${input.msg}`,
   });
   if (plan.changed && !contentChanges) result.msg = 'mode, owner or group changed';
-  return plan;
+  return withWriteEffects(plan, {
+    path: subject.target,
+    bytes,
+    facts: subject.facts,
+    parents: subject.parentMayBeMissing,
+  });
 }
 
 /** The outcome of an edit's write; the backup sits beside the file written (a link's target). */
@@ -128,12 +137,17 @@ function finishEdit(outputs: ExecResult[], plan: ChangePlan): ModuleOutcome {
 export function editModule<A extends PathAliasArgs>(
   module: string,
   plan: (args: A, facts: FileContent, ctx: ModuleContext) => Plan,
-): Pick<ModuleDefinition<A, FileContent>, 'kind' | 'writeKey' | 'gather' | 'parse' | 'plan' | 'finish'> {
+): Pick<
+  ModuleDefinition<A, FileContent>,
+  'kind' | 'writeKey' | 'gather' | 'parse' | 'overlay' | 'plan' | 'finish'
+> {
   return {
     kind: 'plan',
     writeKey: (args) => fileKey(pathOf(args, module)),
     gather: (args) => fileContentScript(pathOf(args, module)),
     parse: (result, args) => parseFileContent(result, pathOf(args, module)),
+    // Check mode: the file as the changes planned earlier in the run leave it.
+    overlay: (facts: FileContent, overlay: Overlay) => overlayFileContent(facts, overlay),
     plan(args, facts, ctx) {
       if (!facts) throw new BosunError('BOSUN_INTERNAL', `${module}: planned without facts`);
       return plan(args, facts, ctx);

@@ -5,6 +5,8 @@
  * Because `plan` is pure, check mode reports exactly what a real run would do.
  */
 import type { TSchema } from '@sinclair/typebox';
+import type { Effect } from '../predict/effects.js';
+import type { Overlay } from '../predict/overlay.js';
 import type { RawShell } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 
@@ -47,6 +49,12 @@ export type ChangePlan = {
   steps: Step[];
   diffs?: Diff[];
   result?: Record<string, unknown>;
+  /**
+   * What the steps would leave on the host, for check mode: later tasks plan against it.
+   * Empty when they change nothing later tasks look at (a step that fails); left out by modules
+   * that cannot say, whose changes then make what they read (`reads`) not known.
+   */
+  effects?: Effect[];
 };
 export type Plan = NoChangePlan | ChangePlan;
 
@@ -90,6 +98,20 @@ export interface ArgIssue {
 
 export type ModuleKind = 'plan' | 'run' | 'controller';
 
+/** What a module's predict script may use. */
+export interface PredictContext extends ModuleContext {
+  /** A folder of memory-only storage on the host for this check run (removed at its end). */
+  workspace: string;
+  /** The host as the run has predicted it so far. */
+  overlay: Overlay;
+}
+
+/** Effects learnt by a predict script; `unknown` when it could not learn them (why). */
+export interface Predicted {
+  effects: Effect[];
+  unknown?: string;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds modules of every argument type
 export interface ModuleDefinition<A = any, F = any> {
   name: string;
@@ -108,8 +130,9 @@ export interface ModuleDefinition<A = any, F = any> {
   rawArgs?: string[];
   /**
    * 'plan': plans from facts (check mode safe). 'run': the action is the command itself
-   * (command/shell): skipped in check mode unless `checkModePredicts(args)` holds, or the task
-   * says check_mode: false. 'controller': runs on the controller only (`controller`).
+   * (command/shell): check mode reports what its plan says (it would run, unless creates or
+   * removes say not) without running it, so its output is not known there; check_mode: false
+   * runs it. 'controller': runs on the controller only (`controller`).
    */
   kind: ModuleKind;
   /**
@@ -129,13 +152,36 @@ export interface ModuleDefinition<A = any, F = any> {
    * time, each gathering after the previous one wrote. Undefined: no such file.
    */
   writeKey?(args: A): string | undefined;
+  /**
+   * Check mode: the facts as the changes planned earlier in the run would leave them (pure;
+   * src/predict/ has one overlay per fact). Parts no one can know before the real run are
+   * noted on `overlay`, and the task is then reported unknown.
+   */
+  overlay?(facts: F, overlay: Overlay, args: A, ctx: ModuleContext): F;
+  /**
+   * Paths the facts describe, for modules without `overlay`: when the run changes one of them
+   * (or what is above or below), check mode reports the task unknown instead of planning
+   * against the host as it is. Undefined: the facts depend on more (a port), so any change
+   * planned before makes the task unknown.
+   */
+  reads?(args: A): string[] | undefined;
+  /**
+   * Check mode: a read-only script learning what the plan's steps would make, that the plan
+   * cannot know by itself (apt: the packages apt would install and their files); its output
+   * gives the effects. Runs only for changed plans.
+   */
+  predict?: {
+    script(args: A, facts: F | undefined, plan: ChangePlan, ctx: PredictContext): RawShell | undefined;
+    parse(
+      result: ExecResult,
+      args: A,
+      facts: F | undefined,
+      plan: ChangePlan,
+      ctx: PredictContext,
+    ): Predicted;
+  };
   /** Pure: the same facts give the same plan, in check mode or not. May throw BOSUN_MODULE_FAILED. */
   plan(args: A, facts: F | undefined, ctx: ModuleContext): Plan;
-  /**
-   * kind 'run': whether the gathered facts decide if the action happens (creates/removes), so
-   * check mode may report the plan's `changed` without running anything.
-   */
-  checkModePredicts?(args: A): boolean;
   /**
    * After the steps ran (the engine stops at the first step exiting non-zero and passes the
    * outputs so far): the task outcome for register. Use `finishPlan`, which applies the default

@@ -333,6 +333,8 @@ export const unarchiveModule: ModuleDefinition<UnarchiveArgs, UnarchiveFacts> = 
       throw moduleFailure('extra_opts --strip-components works with tar archives only');
     return { ...args, archive: { bytes, format, entries: archiveEntries(bytes, format, stripOf(args)) } };
   },
+  reads: (args) =>
+    args.remote_src === true && args.src.startsWith('/') ? [args.dest, args.src] : [args.dest],
   gather: (args) => unarchiveScript(args),
   parse: (result, args) => parseUnarchive(result, args),
   plan(args, facts, ctx) {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
+import { newHomeScript, parseNewHome } from '../facts/new-home.js';
 import {
   type GroupEntry,
   namesGroup,
@@ -16,6 +17,7 @@ import {
   type UserFacts,
   userFactsScript,
 } from '../facts/passwd.js';
+import type { Effect, UserAfter } from '../predict/effects.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { joinLines, payloadOf, receiveLines } from '../transport/verified-write.js';
@@ -31,6 +33,15 @@ import type {
   StateDiff,
   Step,
 } from './types.js';
+import {
+  createdEffects,
+  MADE_HOME,
+  NEW_HOME,
+  overlayUser,
+  rehome,
+  removedEffects,
+  withNewHome,
+} from './user-prediction.js';
 
 export const UserArgs = Type.Object(
   {
@@ -296,6 +307,7 @@ function planAbsent(args: UserArgs, facts: UserFacts): Plan {
     steps: [{ command: sh`userdel ${[...flags, '--', args.name]}`, description: `remove user ${args.name}` }],
     diffs: [{ before, after }],
     result,
+    effects: removedEffects(args.name, facts, args.remove === true),
   };
 }
 
@@ -355,6 +367,7 @@ function planCreate(args: UserArgs, facts: UserFacts, result: Record<string, unk
     steps,
     diffs: [{ before: { name: args.name, state: 'absent' }, after }],
     result,
+    effects: createdEffects(args, facts, groups, field),
   };
 }
 
@@ -464,12 +477,19 @@ function planModify(
     args.home !== undefined && args.home !== passwd.home && args.move_home === true && facts.homeExists;
   const homeExists =
     args.home !== undefined && args.home !== passwd.home ? facts.targetHomeExists || moved : facts.homeExists;
+  const effects: Effect[] = [];
   if (args.create_home !== false && !homeExists && home !== NO_HOME && home !== '' && home !== '/') {
     const gid = change.after.group !== undefined ? String(args.group) : String(passwd.gid);
     const uid = args.uid ?? passwd.uid;
     lines.push(...createHomeLines(home, sh`${String(uid)}:${gid}`));
     if (change.after.home === undefined) change.before.home = `${home} (missing)`;
     change.after.home = `${home} (created)`;
+    effects.push({
+      kind: 'path',
+      path: home,
+      after: { type: 'directory', owner: String(uid), group: gid },
+      why: MADE_HOME,
+    });
   }
   if (lines.length === 0 && password.field === undefined) {
     return { changed: false, reason: `user ${args.name} has the attributes asked for`, result };
@@ -485,13 +505,45 @@ function planModify(
     after: { name: args.name, ...change.after },
   };
   const keys = Object.keys(change.after);
+  effects.unshift({
+    kind: 'user',
+    name: args.name,
+    after: changedAccount(args, facts, change, password.field),
+  });
   return {
     changed: true,
     summary: `update user ${args.name}: ${keys.join(', ')}`,
     steps,
     diffs: [diff],
     result,
+    effects,
   };
+}
+
+/** The fields usermod changes, for check mode. */
+function changedAccount(
+  args: UserArgs,
+  facts: UserFacts,
+  change: Change,
+  field: string | undefined,
+): UserAfter {
+  const after: UserAfter = {};
+  if ('uid' in change.after && args.uid !== undefined) after.uid = args.uid;
+  if ('group' in change.after && args.group !== undefined) {
+    after.group = String(args.group);
+    const gid = lookup(facts, args.group)?.gid;
+    if (gid !== undefined && gid >= 0) after.gid = gid;
+  }
+  if ('comment' in change.after && args.comment !== undefined) after.comment = args.comment;
+  if (args.home !== undefined && args.home !== facts.passwd?.home) after.home = args.home;
+  if ('shell' in change.after && args.shell !== undefined) after.shell = args.shell;
+  if ('groups' in change.after) {
+    const wanted = groupList(args.groups) ?? [];
+    after.groups = wanted;
+    if (args.append) after.append = true;
+  }
+  if (field !== undefined) after.password = field;
+  return after;
 }
 
 export function planUser(args: UserArgs, facts: UserFacts, ctx: ModuleContext): Plan {
@@ -563,6 +615,20 @@ export const userModule: ModuleDefinition<UserArgs, UserFacts> = {
   checkArgs: checkUserArgs,
   gather: (args) => userFactsScript(args.name, factOptions(args)),
   parse: (result, args) => parseUserFacts(result, args.name),
+  overlay: (facts, overlay, args) => overlayUser(facts, overlay, args, factOptions(args).groups),
+  predict: {
+    // A home the plan makes: its mode and the copy of /etc/skel are read from the host.
+    script: (_args, _facts, plan) =>
+      plan.effects?.some((effect) => effect.why === NEW_HOME || effect.why === MADE_HOME)
+        ? newHomeScript()
+        : undefined,
+    parse(result, args, _facts, plan, ctx) {
+      const home = parseNewHome(result);
+      const effects =
+        args.home === undefined ? rehome(plan.effects ?? [], args.name, home.homeBase) : (plan.effects ?? []);
+      return { effects: withNewHome(effects, home, ctx.overlay) };
+    },
+  },
   plan(args, facts, ctx) {
     if (!facts) throw new BosunError('BOSUN_INTERNAL', 'user: planned without facts');
     return planUser(args, facts, ctx);

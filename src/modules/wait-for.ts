@@ -240,6 +240,8 @@ export const waitForModule: ModuleDefinition<WaitForArgs, WaitFacts> = {
   schema: WaitForArgs,
   kind: 'plan',
   checkArgs: checkWaitForArgs,
+  // A port the run opens cannot be waited for before the run: only paths are compared.
+  reads: (args) => (args.path === undefined ? undefined : [args.path]),
   gather: (args) => waitForScript(args),
   parse: (result) => parseWaitFor(result),
   plan(args, facts) {

@@ -56,6 +56,9 @@ class TaskTree {
             case 'skipped':
               task.skip(`${label}: skipped`);
               return;
+            case 'unknown':
+              task.title = `${label}: unknown`;
+              return;
             case 'unreachable':
               throw new Error(`${label}: unreachable`);
             case 'interrupted':
@@ -147,12 +150,17 @@ export class ListrReporter implements Reporter {
       const results = tree.finish();
       await tree.done;
       let details = '';
+      const itemsShown = new Set<string>();
       for (const event of results) {
-        if (event.item !== undefined && event.status !== 'failed') continue;
-        const bad =
-          event.status === 'failed' || event.status === 'unreachable' || event.status === 'interrupted';
-        if (bad || (event.diffs?.length ?? 0) > 0) {
-          details += formatHostResult(event, this.palette);
+        if (event.item !== undefined && event.status !== 'failed' && event.status !== 'unknown') continue;
+        const explained =
+          event.status === 'failed' ||
+          event.status === 'unreachable' ||
+          event.status === 'unknown' ||
+          event.status === 'interrupted';
+        if (explained || (event.diffs?.length ?? 0) > 0) {
+          details += formatHostResult(event, this.palette, itemsShown.has(event.host));
+          if (event.item !== undefined) itemsShown.add(event.host);
         }
       }
       if (details !== '') this.streams.stdout.write(details);

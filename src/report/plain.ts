@@ -1,7 +1,8 @@
 /**
  * Plain lines, as ansible-playbook prints them: banners for plays and tasks, one line per host
  * result (`ok: [web1]`, `changed: [web1]`, `failed: [web1] => why`, `skipping: [web1]`,
- * `fatal: [web1]: UNREACHABLE! => why`, `interrupted: [web1] => what was stopped`), diffs under
+ * `fatal: [web1]: UNREACHABLE! => why`, `interrupted: [web1] => what was stopped`, and check
+ * mode's `unknown: [web1] => why`), diffs under
  * the host line, and the PLAY RECAP table.
  * Used when stdout is not a terminal, or in CI.
  */
@@ -52,6 +53,9 @@ export function formatHostResult(
       break;
     case 'skipped':
       out = `${palette.cyan(`skipping: [${host}]${item}`)}\n`;
+      break;
+    case 'unknown':
+      out = `${palette.magenta(`unknown: [${host}]${item}${msg}`)}\n`;
       break;
     case 'unreachable':
       out = `${palette.red(`fatal: [${host}]: UNREACHABLE!${msg}`)}\n`;

@@ -25,6 +25,8 @@ export function formatRecap(recap: Record<string, HostRecap>, palette: Palette =
       field('failed', r.failed, palette.red),
       field('skipped', r.skipped, palette.cyan),
       field('ignored', r.ignored, palette.cyan),
+      // Bosun's own column, after Ansible's: tasks check mode could not predict.
+      field('unknown', r.unknown, palette.magenta),
       // Only after an interrupt, so the usual line keeps Ansible's columns.
       ...(r.interrupted !== undefined ? [field('interrupted', r.interrupted, palette.red)] : []),
     ].join(' ');

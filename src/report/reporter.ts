@@ -25,11 +25,19 @@ export interface Palette {
   yellow(text: string): string;
   red(text: string): string;
   cyan(text: string): string;
+  /** Results check mode cannot predict. */
+  magenta(text: string): string;
 }
 
-export const NO_COLOR: Palette = { green: (t) => t, yellow: (t) => t, red: (t) => t, cyan: (t) => t };
+export const NO_COLOR: Palette = {
+  green: (t) => t,
+  yellow: (t) => t,
+  red: (t) => t,
+  cyan: (t) => t,
+  magenta: (t) => t,
+};
 
 export function ansiPalette(): Palette {
   const wrap = (code: string) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
-  return { green: wrap('32'), yellow: wrap('33'), red: wrap('31'), cyan: wrap('36') };
+  return { green: wrap('32'), yellow: wrap('33'), red: wrap('31'), cyan: wrap('36'), magenta: wrap('35') };
 }

@@ -97,6 +97,9 @@ function definitionsOf(input: VarLayerInput): VarDefinition[] {
   return out;
 }
 
+/** Told the name of every variable a render looks up (check mode: which results a task uses). */
+export type VarReadListener = (name: string) => void;
+
 export class VarScope {
   private plain: Record<string, unknown> | undefined;
 
@@ -105,6 +108,7 @@ export class VarScope {
     /** Definitions added by this scope, weakest first. */
     private readonly own: readonly VarDefinition[],
     private readonly winners: ReadonlyMap<string, VarDefinition>,
+    private readonly listener?: VarReadListener,
   ) {}
 
   static empty(): VarScope {
@@ -126,7 +130,12 @@ export class VarScope {
       if (!current || stronger(definition, current)) winners.set(definition.name, definition);
     }
     added.sort(compareDefinitions);
-    return new VarScope(this, added, winners);
+    return new VarScope(this, added, winners, this.listener);
+  }
+
+  /** The same variables; `listener` hears each name looked up, here and in scopes made from it. */
+  watched(listener: VarReadListener): VarScope {
+    return new VarScope(this.parent, this.own, this.winners, listener);
   }
 
   with(
@@ -149,6 +158,7 @@ export class VarScope {
 
   /** The winning definition of a name. */
   definition(name: string): VarDefinition | undefined {
+    this.listener?.(name);
     return this.winners.get(name);
   }
 

@@ -228,7 +228,7 @@ describe('Ctrl-C', () => {
     for (const host of HOSTS) {
       expect(run.stdout).toMatch(
         new RegExp(
-          `^${host} +: ok=1 +changed=1 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +interrupted=1$`,
+          `^${host} +: ok=1 +changed=1 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +unknown=0 +interrupted=1$`,
           'm',
         ),
       );

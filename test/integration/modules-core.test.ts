@@ -52,7 +52,7 @@ describe('command and shell', () => {
     );
   });
 
-  it('are skipped in check mode without creates/removes, and run with check_mode: false', async () => {
+  it('are a change check mode does not make without creates/removes, and run with check_mode: false', async () => {
     const tasks = [
       { name: 'plain', shell: 'echo ran >> /tmp/plain-runs' },
       { name: 'forced', shell: 'echo ran >> /tmp/forced-runs', check_mode: false },
@@ -60,7 +60,7 @@ describe('command and shell', () => {
     const check = await runTasks(fleet(), tasks, { check: true });
     expect(check.exitCode, check.output).toBe(0);
     expect(check.results.map((r) => [r.task, r.status])).toEqual([
-      ['plain', 'skipped'],
+      ['plain', 'changed'],
       ['forced', 'changed'],
     ]);
     expect((await fleet().exec(node(), ['test', '-e', '/tmp/plain-runs'])).exitCode).toBe(1);

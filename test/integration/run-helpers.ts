@@ -150,7 +150,7 @@ export function recapOf(list: RunEvent[]): Record<string, HostRecap> {
 }
 
 export function recap(partial: Partial<HostRecap>): HostRecap {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, ...partial };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, unknown: 0, ...partial };
 }
 
 /** `docker diff` of a container: the paths changed since the image, sorted. */

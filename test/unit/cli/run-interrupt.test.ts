@@ -94,6 +94,7 @@ describe('Ctrl-C during bosun run', () => {
         failed: 0,
         skipped: 0,
         ignored: 0,
+        unknown: 0,
         interrupted: 1,
       });
     expect(run.stderr).toBe(
@@ -117,7 +118,7 @@ describe('Ctrl-C during bosun run', () => {
       /\nTASK \[wait here\] \*+\ninterrupted: \[h1\] => the command was stopped: its processes ended on SIGTERM\n/,
     );
     expect(run.stdout).toMatch(
-      /^h1 +: ok=0 +changed=0 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +interrupted=1$/m,
+      /^h1 +: ok=0 +changed=0 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +unknown=0 +interrupted=1$/m,
     );
     expect(processesWith(token)).toEqual([]);
   }, 30_000);

@@ -119,8 +119,8 @@ describe('handler notifications', () => {
     n.notify('h1', ['reload nginx']);
     n.notify('h1', ['reload nginx']);
     expect(n.take(handlers, ['h1', 'h2', 'h3'])).toEqual([
-      { handler: { name: 'reload nginx' }, hosts: ['h1', 'h2'] },
-      { handler: { name: 'clear cache' }, hosts: ['h2'] },
+      { handler: { name: 'reload nginx' }, hosts: ['h1', 'h2'], uncertain: new Map() },
+      { handler: { name: 'clear cache' }, hosts: ['h2'], uncertain: new Map() },
     ]);
     expect(n.pending()).toBe(false);
     expect(n.take(handlers, ['h1', 'h2', 'h3'])).toEqual([]);
@@ -130,9 +130,27 @@ describe('handler notifications', () => {
     const n = new HandlerNotifications();
     n.notify('h1', ['restart app']);
     n.notify('h2', ['restart app']);
-    expect(n.take(handlers, ['h2'])).toEqual([{ handler: { name: 'restart app' }, hosts: ['h2'] }]);
+    expect(n.take(handlers, ['h2'])).toEqual([
+      { handler: { name: 'restart app' }, hosts: ['h2'], uncertain: new Map() },
+    ]);
     n.notify('h1', ['restart app']);
     expect(n.take(handlers, ['h2'])).toEqual([]);
+  });
+
+  it('check mode: a handler only tasks of unknown outcome notified is not known to run there', () => {
+    const n = new HandlerNotifications();
+    const maybe = {
+      by: { task: 'install auditd', id: 'r.ts:1' },
+      why: 'whether it changes is known only after the run',
+    };
+    n.notify('h1', ['restart app'], maybe);
+    n.notify('h2', ['restart app'], maybe);
+    // A task that does change notifies for sure: that wins, whatever the order.
+    n.notify('h2', ['restart app']);
+    n.notify('h2', ['restart app'], maybe);
+    expect(n.take(handlers, ['h1', 'h2'])).toEqual([
+      { handler: { name: 'restart app' }, hosts: ['h1', 'h2'], uncertain: new Map([['h1', maybe]]) },
+    ]);
   });
 });
 
@@ -158,10 +176,21 @@ describe('recap counting', () => {
       result({ status: 'failed', ignored: true }),
       result({ status: 'skipped' }),
       result({ status: 'unreachable' }),
+      result({ status: 'unknown', msg: 'needs the change made by task "x"' }),
+      result({ status: 'unknown', item: 'c' }),
     ]) {
       countResult(recap, event);
     }
-    expect(recap).toEqual({ ok: 3, changed: 1, failed: 1, skipped: 1, unreachable: 1, ignored: 1 });
+    // unknown is a column of its own: neither ok, changed nor skipped.
+    expect(recap).toEqual({
+      ok: 3,
+      changed: 1,
+      failed: 1,
+      skipped: 1,
+      unreachable: 1,
+      ignored: 1,
+      unknown: 1,
+    });
   });
 
   it('censors no_log results: no output, args, diffs or item', () => {

@@ -1,6 +1,6 @@
 /**
  * One module fixture (test/fixtures/modules/<module>/<case>.yaml) run through the module's
- * pure functions: checkArgs, prepare, gather, parse, plan, checkModePredicts, finish or
+ * pure functions: checkArgs, prepare, gather, parse, plan, finish or
  * controller. Shared by the table-driven test and by the script that writes expectations.
  */
 import { readFileSync } from 'node:fs';
@@ -73,7 +73,6 @@ export async function runCase(moduleName: string, c: FixtureCase): Promise<Recor
       facts = module.parse!(execResult(c.gather_output), args, ctx);
       out.facts = facts;
     }
-    if (module.kind === 'run') out.predicts = module.checkModePredicts?.(args) ?? false;
     const plan = module.plan(args, facts, ctx);
     out.changed = plan.changed;
     if (!plan.changed) {

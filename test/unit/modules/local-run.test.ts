@@ -269,9 +269,13 @@ describe('command and shell on this machine', () => {
     expect((await runModule(t, 'command', args)).plan).toMatchObject({ changed: false });
   });
 
-  it('without creates/removes check mode cannot predict and skips', async () => {
-    const run = await runModule(t, 'command', { cmd: 'true' }, { check: true });
-    expect(run.outcome).toEqual({ skipped: true });
+  it('without creates/removes check mode says the command would run, and does not run it', async () => {
+    const dir = freshDir();
+    const path = join(dir, 'ran');
+    const run = await runModule(t, 'command', { argv: ['touch', '--', path] }, { check: true });
+    expect(run.outcome).toEqual({ changed: true, result: { cmd: ['touch', '--', path] } });
+    expect(run.outputs).toEqual([]);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('shell gets pipes and expansions; values given as args stay quoted', async () => {

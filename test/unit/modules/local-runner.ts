@@ -71,11 +71,7 @@ export async function runModule(
   const plan = module.plan(args, facts, ctx);
   if (!plan.changed)
     return { plan, facts, outputs: [], outcome: { changed: false, result: plan.result ?? {} } };
-  if (ctx.check) {
-    if (module.kind === 'run' && !module.checkModePredicts?.(args))
-      return { plan, facts, outputs: [], outcome: { skipped: true } };
-    return { plan, facts, outputs: [], outcome: { changed: true, result: plan.result ?? {} } };
-  }
+  if (ctx.check) return { plan, facts, outputs: [], outcome: { changed: true, result: plan.result ?? {} } };
   const outputs: ExecResult[] = [];
   for (const step of plan.steps) {
     const output = await transport.exec(step.command, step.stdin === undefined ? {} : { stdin: step.stdin });

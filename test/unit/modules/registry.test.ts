@@ -56,7 +56,8 @@ describe('registry', () => {
     for (const module of allModules()) {
       if (module.kind === 'controller') expect(module.controller, module.name).toBeTypeOf('function');
       else expect(module.gather, module.name).toBeTypeOf('function');
-      if (module.kind === 'run') expect(module.checkModePredicts, module.name).toBeTypeOf('function');
+      // Check mode reads what a module's facts describe through the run's predictions.
+      if (module.gather) expect(module.overlay ?? module.reads, module.name).toBeTypeOf('function');
       if (module.gather) expect(module.parse, module.name).toBeTypeOf('function');
       const properties = Object.keys((module.schema as { properties?: object }).properties ?? {});
       if (module.freeForm) expect(properties, module.name).toContain(module.freeForm);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '../../../src/engine/events.js';
 import { JsonReporter } from '../../../src/report/json.js';
 import { formatListing } from '../../../src/report/listing.js';
@@ -56,6 +56,7 @@ describe('plain reporter', () => {
       yellow: (t: string) => `<y>${t}</y>`,
       red: (t: string) => `<r>${t}</r>`,
       cyan: (t: string) => `<c>${t}</c>`,
+      magenta: (t: string) => `<m>${t}</m>`,
     };
     const reporter = new PlainReporter(streams, palette);
     const base = { type: 'host_result', task: 't', taskId: 'x:1', durationMs: 1 } as const;
@@ -63,9 +64,11 @@ describe('plain reporter', () => {
     reporter.handle({ ...base, host: 'b', status: 'changed' });
     reporter.handle({ ...base, host: 'c', status: 'failed', msg: 'boom' });
     reporter.handle({ ...base, host: 'd', status: 'skipped' });
-    reporter.handle({ ...base, host: 'e', status: 'interrupted', msg: 'stopped' });
+    reporter.handle({ ...base, host: 'e', status: 'unknown', msg: 'needs the change made by task "x"' });
+    reporter.handle({ ...base, host: 'f', status: 'interrupted', msg: 'stopped' });
     expect(streams.out()).toBe(
-      '<g>ok: [a]</g>\n<y>changed: [b]</y>\n<r>failed: [c] => boom</r>\n<c>skipping: [d]</c>\n<r>interrupted: [e] => stopped</r>\n',
+      '<g>ok: [a]</g>\n<y>changed: [b]</y>\n<r>failed: [c] => boom</r>\n<c>skipping: [d]</c>\n' +
+        '<m>unknown: [e] => needs the change made by task "x"</m>\n<r>interrupted: [f] => stopped</r>\n',
     );
   });
 });
@@ -103,10 +106,59 @@ describe('listr reporter', () => {
         if (event.status === 'failed') expect(out).toContain(`failed: [${event.host}] => ${event.msg}`);
         if (event.status === 'interrupted')
           expect(out).toContain(`interrupted: [${event.host}] => ${event.msg}`);
+        // Check mode's unknown results say why, as failures do.
+        if (event.status === 'unknown' && !event.loop)
+          expect(out).toContain(`unknown: [${event.host}] => ${event.msg}`);
         for (const diff of event.diffs ?? []) expect(out).toContain(diff.unified);
       }
     });
   }
+});
+
+describe('unknown results (check mode)', () => {
+  it("are counted in a recap column of their own, after Ansible's", () => {
+    const recap = { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 2, ignored: 0, unknown: 3 };
+    expect(formatRecap({ web1: recap })).toBe(
+      'web1                       : ok=1    changed=1    unreachable=0    failed=0    skipped=2    ignored=0    unknown=3\n',
+    );
+  });
+
+  it('name the task whose change they need, in the JSON events', async () => {
+    const { events } = load('check');
+    const unknown = events.filter((event) => event.type === 'host_result' && event.status === 'unknown');
+    expect(
+      unknown.map((event) => event.type === 'host_result' && [event.host, event.task, event.needs?.task]),
+    ).toEqual([
+      ['h1', 'cron running', 'cron installed'],
+      ['h1', 'sessions ended', undefined],
+      ['h1', 'sessions ended', undefined],
+      ['h1', 'reload cron', 'cron running'],
+    ]);
+  });
+
+  it('show in the listr tree with their reason', async () => {
+    const streams = capture();
+    // The tree itself goes to the terminal (process.stdout); the details to the reporter's streams.
+    let tree = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      tree += String(text);
+      return true;
+    });
+    try {
+      const reporter = new ListrReporter(streams, { renderer: 'simple' });
+      for (const event of load('check').events) reporter.handle(event);
+      await reporter.close();
+    } finally {
+      write.mockRestore();
+    }
+    expect(tree).toMatch(/h1: unknown/);
+    const out = streams.out();
+    // The looped task's own line is not repeated under its item.
+    expect(out.match(/whether it changes depends on its output/g)).toHaveLength(1);
+    expect(out).toContain('unknown: [h1] => needs the change made by task "cron installed"');
+    expect(out).toContain('unknown: [h1] => (item=jdoe) => whether it changes depends on its output');
+    expect(out).toMatch(/h1 +: ok=1 +changed=1 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +unknown=3\n/);
+  });
 });
 
 describe('listing', () => {
