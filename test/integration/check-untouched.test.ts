@@ -50,6 +50,25 @@ function protocolWith(sneak: string, name: string) {
 
 const SEEN = /check mode changed the container/;
 
+describe('fingerprint', () => {
+  it('hashes a file once, then again only when it changed, and sees the change', async () => {
+    const first = await fingerprint(host());
+    const second = await fingerprint(host());
+    await mustRun(fleet(), host(), 'printf x >> /etc/fp/rewrite');
+    const third = await fingerprint(host());
+    // What a fingerprint costs, for CI's log.
+    console.log(
+      `fingerprint of ${host().name}: ${first.entries.size} entries; ${first.hashed} files hashed in ${first.ms} ms, then ${second.hashed} in ${second.ms} ms, then ${third.hashed} in ${third.ms} ms`,
+    );
+    expect(second.hashed).toBe(0);
+    expect(fingerprintChanges(first, second)).toEqual([]);
+    expect(third.hashed).toBe(1);
+    expect(fingerprintChanges(second, third)).toEqual([
+      expect.stringMatching(/^~ \/etc\/fp\/rewrite: f 644 0:0 (\w+) -> f 644 0:0 (?!\1)\w+$/),
+    ]);
+  });
+});
+
 describe('the check step of the four-step protocol', () => {
   it('passes a check run that writes nothing, on a host that has seen logins and sudo', async () => {
     await protocolWith('true', 'nothing');

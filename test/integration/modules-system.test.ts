@@ -257,7 +257,13 @@ describe('sysctl', () => {
 describe('wait_for', () => {
   it('waits for ports and paths on the host without changing anything, in check mode too', async () => {
     await sh(host2, `mkdir -p /tmp/wf && printf 'starting\\nready on port 80 ${'`x`'}\\n' > /tmp/wf/log`);
-    await sh(host2, 'nohup sh -c "sleep 2; touch /tmp/wf/later" > /dev/null 2>&1 &');
+    // /tmp/wf/later appears 1.5 s after the check run's wait_for starts looking for it (its
+    // test `[ -e /tmp/wf/later ]` seen in a shell's argv), however long the run takes to get
+    // there. The pattern and the path are spelled so that this shell's own argv matches neither.
+    await sh(
+      host2,
+      `nohup sh -c 'until pgrep -f "\\[ -e /tmp/wf/late[r] \\]" > /dev/null; do sleep 0.1; done; sleep 1.5; touch /tmp/wf/late""r' > /dev/null 2>&1 &`,
+    );
     const tasks = [
       { name: 'remote port', wait_for: { host: 'host1', port: 8000, timeout: 20 } },
       { name: 'closed port', wait_for: { port: 9, state: 'stopped', timeout: 5 } },

@@ -6,10 +6,10 @@
  * of a file an earlier test already changed, a change under /var/log or /run, and a change of
  * mode or owner alone.
  *
- * Cost: one `find` walk inside the container per fingerprint, then sha256sum over the files
- * whose inode, size or ctime moved since the node's previous fingerprint (all of them the first
- * time). ctime cannot be set from user space, so a file whose ctime stands still kept its bytes,
- * mode and owner, and its earlier hash is still its hash.
+ * Cost: one `find` walk inside the container per fingerprint, then sha256sum over the files not
+ * seen before with the same path, inode, size and ctime (on any container: the files of an image
+ * are the same on all its containers). ctime cannot be set from user space, so a file whose ctime
+ * stands still kept its bytes, mode and owner, and its known hash is still its hash.
  */
 import { expect } from 'vitest';
 import { dockerCli } from '../../../src/lab/docker-cli.js';
@@ -50,20 +50,19 @@ interface Entry {
   what: string;
   /** inode, size and ctime of a regular file: while they stand still, so does its hash. */
   stamp?: string;
-  hash?: string;
 }
 
 /** Path -> entry of one node at one moment. */
 export interface Fingerprint {
   node: string;
   entries: Map<string, Entry>;
-  /** Files hashed for this fingerprint (the others kept their previous hash), and the time taken. */
+  /** Files hashed for this fingerprint (the others' hashes were known), and the time it took. */
   hashed: number;
   ms: number;
 }
 
-/** Previous fingerprint per container: the hash cache. */
-const previous = new Map<string, Fingerprint>();
+/** sha256 by `path<NUL>stamp`, of every file hashed so far. */
+const knownHashes = new Map<string, string>();
 
 /** A `find` expression that leaves out `paths` (and what is under them). */
 function pruned(paths: readonly string[]): string {
@@ -111,18 +110,13 @@ function parseWalk(output: string): Map<string, Entry> {
 export async function fingerprint(node: FleetNode, skip: readonly string[] = []): Promise<Fingerprint> {
   const started = Date.now();
   const walked = parseWalk(await inContainer(node, walkScript(skip), ''));
-  const cache = previous.get(node.containerId)?.entries;
   const entries = new Map<string, Entry>();
   const toHash: string[] = [];
   for (const [path, entry] of walked) {
-    if (entry.stamp === undefined) {
-      entries.set(path, entry);
-      continue;
-    }
-    const known = cache?.get(path);
-    if (known?.hash !== undefined && known.stamp === entry.stamp) {
-      entries.set(path, { ...entry, what: `${entry.what} ${known.hash}`, hash: known.hash });
-    } else toHash.push(path);
+    const known = entry.stamp === undefined ? undefined : knownHashes.get(`${path}\0${entry.stamp}`);
+    if (entry.stamp === undefined) entries.set(path, entry);
+    else if (known !== undefined) entries.set(path, { what: `${entry.what} ${known}` });
+    else toHash.push(path);
   }
   if (toHash.length > 0) {
     const hashes = new Map<string, string>();
@@ -133,13 +127,11 @@ export async function fingerprint(node: FleetNode, skip: readonly string[] = [])
     for (const path of toHash) {
       const entry = walked.get(path)!;
       const hash = hashes.get(path);
-      if (hash === undefined) entries.set(path, { what: `${entry.what} unhashed` });
-      else entries.set(path, { ...entry, what: `${entry.what} ${hash}`, hash });
+      entries.set(path, { what: `${entry.what} ${hash ?? 'unhashed'}` });
+      if (hash !== undefined) knownHashes.set(`${path}\0${entry.stamp}`, hash);
     }
   }
-  const result: Fingerprint = { node: node.name, entries, hashed: toHash.length, ms: Date.now() - started };
-  previous.set(node.containerId, result);
-  return result;
+  return { node: node.name, entries, hashed: toHash.length, ms: Date.now() - started };
 }
 
 /** What differs, one line per path, sorted by path: `+ path (what)`, `- path (what)`, `~ path: before -> after`. */
