@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { budget } from './test/support/budget.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // The slowest unit test (compiling the playbook schema) measured 9 s beside the
+          // integration project on a loaded machine: one budget for all of them.
+          testTimeout: budget(9),
+          hookTimeout: budget(9),
         },
       },
       {
@@ -19,8 +24,10 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
-          testTimeout: 120_000,
-          hookTimeout: 600_000,
+          // A test measured over 20 s, and a fleet whose start and setup were measured over 60 s,
+          // states its own budget (test/support/budget.ts).
+          testTimeout: budget(20),
+          hookTimeout: budget(60),
         },
       },
     ],

@@ -1,6 +1,6 @@
 /**
  * What the `bosun run` integration tests share: building the CLI, running it as a user does
- * (`node bin/bosun.js`, empty HOME, no agent), reading its --json events, and docker diff.
+ * (`node bin/bosun.js`, empty HOME, no agent), and reading its --json events.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import type { HostRecap, HostResultEvent, RunEvent } from '../../src/engine/events.js';
-import { dockerCli } from '../../src/lab/docker-cli.js';
 
 export const root = join(import.meta.dirname, '../..');
 export const fixtures = join(root, 'test/fixtures/engine/fleet');
@@ -151,15 +150,4 @@ export function recapOf(list: RunEvent[]): Record<string, HostRecap> {
 
 export function recap(partial: Partial<HostRecap>): HostRecap {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0, unknown: 0, ...partial };
-}
-
-/** `docker diff` of a container: the paths changed since the image, sorted. */
-export async function dockerDiff(containerId: string): Promise<string> {
-  const result = await dockerCli(['diff', containerId]);
-  if (result.code !== 0) throw new Error(`docker diff failed: ${result.stderr}`);
-  return result.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .sort()
-    .join('\n');
 }

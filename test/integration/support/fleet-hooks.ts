@@ -28,12 +28,18 @@ export function useFleet(options: UseFleetOptions = {}): () => Fleet {
   const { alongside, setup, timeout, ...fleetOptions } = options;
   let fleet: Fleet | undefined;
   beforeAll(async () => {
+    const begun = Date.now();
     const [started, done] = await Promise.allSettled([startFleet(fleetOptions), alongside?.()]);
     // Kept before any throw, so afterAll stops containers that did start.
     if (started.status === 'fulfilled') fleet = started.value;
     if (done.status === 'rejected') throw done.reason;
     if (started.status === 'rejected') throw started.reason;
+    const ready = Date.now();
     await setup?.(started.value);
+    // Where a file's time goes, for CI's log.
+    console.log(
+      `fleet of ${started.value.hosts.length} ${fleetOptions.systemd ? 'systemd' : 'plain'} hosts: started in ${ready - begun} ms, set up in ${Date.now() - ready} ms`,
+    );
   }, timeout);
   afterAll(async () => {
     await fleet?.stop();

@@ -261,14 +261,17 @@ describe('bosun command line', () => {
 
   it('runs at most --forks hosts at once', async () => {
     const log = join(dir, 'forks.log');
-    const command = `echo start >> ${log}; sleep 0.5; echo end >> ${log}`;
-    writeFileSync(log, '');
-    expect((await bosun(['exec', 'all', '-i', local, '--forks', '1', '--', command])).code).toBe(0);
-    // One at a time: every start is followed by its end.
-    expect(readFileSync(log, 'utf8')).toBe('start\nend\n'.repeat(3));
+    // Each host waits (up to 20 s) until all three have started: only hosts run at once can
+    // all finish waiting, however slow the machine.
+    const command = `echo start >> ${log}; i=0; while [ "$(grep -c start ${log})" -lt 3 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; echo end >> ${log}`;
     writeFileSync(log, '');
     expect((await bosun(['exec', 'all', '-i', local, '--', command])).code).toBe(0);
     expect(readFileSync(log, 'utf8')).toBe('start\nstart\nstart\nend\nend\nend\n');
+    // One at a time: every start is followed by its end.
+    writeFileSync(log, '');
+    const one = `echo start >> ${log}; sleep 0.1; echo end >> ${log}`;
+    expect((await bosun(['exec', 'all', '-i', local, '--forks', '1', '--', one])).code).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe('start\nend\n'.repeat(3));
   });
 
   it('stops at once on Ctrl-C (the abort signal) with exit 130', async () => {

@@ -12,7 +12,7 @@ import { getModule } from '../../../src/modules/registry.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 import type { RawShell } from '../../../src/transport/quote.js';
 import type { ExecOptions, ExecResult, PutOptions, Transport } from '../../../src/transport/types.js';
-import { testContext } from '../modules/local-runner.js';
+import { testContext } from '../modules/engine-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bosun-conflicts-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

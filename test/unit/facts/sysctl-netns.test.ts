@@ -12,7 +12,7 @@ import { procPath } from '../../../src/facts/sysctl.js';
 import type { Plan } from '../../../src/modules/types.js';
 import { spawnProcess } from '../../../src/transport/child-process.js';
 import { type RemoteProcess, ShellTransport } from '../../../src/transport/shell-transport.js';
-import { runModule } from '../modules/local-runner.js';
+import { runModuleOn } from '../modules/engine-run.js';
 
 class NetnsTransport extends ShellTransport {
   readonly target = 'test-netns';
@@ -67,13 +67,13 @@ describe.skipIf(!usable)('sysctl in a private network namespace', () => {
     const file = join(root, `${NASTY}.conf`);
     const args = { name: PORTS, value: '20000   40000', sysctl_file: file };
     const live = inNetns(PORTS);
-    const check = await runModule(t, 'sysctl', args, { check: true, diff: true });
+    const check = await runModuleOn(t, 'sysctl', args, { check: true, diff: true });
     expect(steps(check.plan)).toEqual([
       `write ${file} (${`${PORTS}=20000 40000\n`.length} bytes)`,
       `set ${PORTS} to 20000 40000 in the running kernel`,
     ]);
     expect(inNetns(PORTS)).toBe(live);
-    const real = await runModule(t, 'sysctl', args, { diff: true });
+    const real = await runModuleOn(t, 'sysctl', args, { diff: true });
     expect(JSON.stringify(real.plan)).toBe(JSON.stringify(check.plan));
     expect(real.outcome).toMatchObject({
       changed: true,
@@ -81,16 +81,16 @@ describe.skipIf(!usable)('sysctl in a private network namespace', () => {
     });
     expect(inNetns(PORTS)).toBe('20000\t40000');
     expect(readFileSync(file, 'utf8')).toBe(`${PORTS}=20000 40000\n`);
-    const again = await runModule(t, 'sysctl', args);
+    const again = await runModuleOn(t, 'sysctl', args);
     expect(again.plan).toMatchObject({ changed: false, result: { live: 'as asked' } });
   });
 
   it('sysctl_set fixes a live value that drifted while the file is right; reload: false leaves it', async () => {
     const file = join(root, 'keepalive.conf');
     writeFileSync(file, `# ours\n${KEEPALIVE} = 321\n`);
-    const drifted = await runModule(t, 'sysctl', { name: KEEPALIVE, value: 321, sysctl_file: file });
+    const drifted = await runModuleOn(t, 'sysctl', { name: KEEPALIVE, value: 321, sysctl_file: file });
     expect(drifted.plan).toMatchObject({ changed: false, result: { live: 'left as it is' } });
-    const set = await runModule(t, 'sysctl', {
+    const set = await runModuleOn(t, 'sysctl', {
       name: KEEPALIVE,
       value: 321,
       sysctl_file: file,
@@ -100,7 +100,7 @@ describe.skipIf(!usable)('sysctl in a private network namespace', () => {
     expect(inNetns(KEEPALIVE)).toBe('321');
     expect(readFileSync(file, 'utf8')).toBe(`# ours\n${KEEPALIVE} = 321\n`);
 
-    const noReload = await runModule(t, 'sysctl', {
+    const noReload = await runModuleOn(t, 'sysctl', {
       name: KEEPALIVE,
       value: 654,
       sysctl_file: file,
@@ -108,7 +108,7 @@ describe.skipIf(!usable)('sysctl in a private network namespace', () => {
     });
     expect(steps(noReload.plan)).toEqual([`write ${file} (${`# ours\n${KEEPALIVE}=654\n`.length} bytes)`]);
     expect(inNetns(KEEPALIVE)).toBe('321');
-    const absent = await runModule(t, 'sysctl', { name: KEEPALIVE, state: 'absent', sysctl_file: file });
+    const absent = await runModuleOn(t, 'sysctl', { name: KEEPALIVE, state: 'absent', sysctl_file: file });
     expect(absent.outcome).toMatchObject({ changed: true });
     expect(readFileSync(file, 'utf8')).toBe('# ours\n');
     expect(inNetns(KEEPALIVE)).toBe('321');

@@ -10,7 +10,7 @@ import type { ModuleDefinition } from '../../../src/modules/types.js';
 import { commandText } from '../../../src/transport/quote.js';
 import type { ExecResult } from '../../../src/transport/types.js';
 import { parseDocument } from '../../../src/vendor/yaml.js';
-import { testContext } from './local-runner.js';
+import { testContext } from './engine-run.js';
 
 export interface FixtureCase {
   description: string;

@@ -1,7 +1,8 @@
 /**
- * Every remote module run for real on this machine (local transport) in a temp folder whose
- * name is full of shell syntax: check mode first (nothing may change and it must plan what
- * the real run does), then the real run, then a second plan that must be a no-op.
+ * Every remote module run for real on this machine, by the engine's own runner on the local
+ * transport, in a temp folder whose name is full of shell syntax: check mode first (nothing
+ * may change and it must plan what the real run does), then the real run, then a second plan
+ * that must be a no-op.
  * No owner/group changes here: there is no second user to change to.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../src/modules/types.js';
 import { LocalTransport } from '../../../src/transport/local.js';
-import { type RunOptions, runModule } from './local-runner.js';
+import { type RunOptions, runModuleOn } from './engine-run.js';
 
 const t = new LocalTransport();
 const marker = `bosun-pwned-${randomBytes(4).toString('hex')}`;
@@ -49,10 +50,10 @@ function plain(plan: Plan | undefined): unknown {
 
 /** check run, real run, second run: returns the real run's report. */
 async function converge(module: string, args: Record<string, unknown>, options: RunOptions = {}) {
-  const check = await runModule(t, module, args, { ...options, check: true });
-  const real = await runModule(t, module, args, options);
+  const check = await runModuleOn(t, module, args, { ...options, check: true });
+  const real = await runModuleOn(t, module, args, options);
   expect(plain(check.plan)).toEqual(plain(real.plan));
-  const again = await runModule(t, module, args, options);
+  const again = await runModuleOn(t, module, args, options);
   expect(again.plan?.changed, again.plan?.changed ? again.plan.summary : '').toBe(false);
   return { check, real, again };
 }
@@ -75,7 +76,7 @@ describe('copy on this machine', () => {
     const dir = freshDir();
     const dest = join(dir, `file ${NASTY}.conf`);
     const content = `line with 'quotes' and ${NASTY}\n`;
-    const check = await runModule(t, 'copy', { dest, content, mode: '0640' }, { check: true, diff: true });
+    const check = await runModuleOn(t, 'copy', { dest, content, mode: '0640' }, { check: true, diff: true });
     expect(check.plan?.changed).toBe(true);
     expect(existsSync(dest)).toBe(false);
     const { real } = await converge('copy', { dest, content, mode: '0640' }, { diff: true });
@@ -103,7 +104,7 @@ describe('copy on this machine', () => {
     const dest = join(dir, 'sudoers');
     writeFileSync(dest, 'good\n');
     const validate = `sh -c 'echo "checking $1"; grep -q good "$1" || { echo "bad content in $1" >&2; exit 4; }' check %s`;
-    const run = await runModule(t, 'copy', { dest, content: 'evil\n', validate });
+    const run = await runModuleOn(t, 'copy', { dest, content: 'evil\n', validate });
     expect(run.outcome).toMatchObject({ failed: true });
     const msg = (run.outcome as { msg: string }).msg;
     expect(msg).toMatch(/^failed to validate .*sudoers: checking .*\.sudoers\.bosun-\w+\nbad content in /s);
@@ -142,7 +143,7 @@ describe('copy on this machine', () => {
 
   it('fails when the destination folder is missing, before writing anything', async () => {
     const dir = freshDir();
-    const report = await runModule(t, 'copy', { dest: join(dir, 'no', 'f'), content: 'x' });
+    const report = await runModuleOn(t, 'copy', { dest: join(dir, 'no', 'f'), content: 'x' });
     expect(report.outcome).toMatchObject({ failed: true });
     expect(JSON.stringify(report.outcome)).toMatch(/destination folder .* does not exist/);
     expect(readdirSync(dir)).toEqual([]);
@@ -190,10 +191,10 @@ describe('file on this machine', () => {
   it('touches: creates with a mode, and is a change every time', async () => {
     const dir = freshDir();
     const path = join(dir, `${NASTY}.log`);
-    const first = await runModule(t, 'file', { path, state: 'touch', mode: '0600' });
+    const first = await runModuleOn(t, 'file', { path, state: 'touch', mode: '0600' });
     expect(first.outcome).toMatchObject({ changed: true });
     expect(modeOf(path)).toBe('0600');
-    const second = await runModule(t, 'file', { path, state: 'touch', mode: '0600' });
+    const second = await runModuleOn(t, 'file', { path, state: 'touch', mode: '0600' });
     expect(second.plan?.changed).toBe(true);
   });
 
@@ -217,18 +218,18 @@ describe('file on this machine', () => {
 describe('command and shell on this machine', () => {
   it('passes argv items verbatim', async () => {
     const argv = ['printf', '%s|', NASTY, '*', "it's", ''];
-    const run = await runModule(t, 'command', { argv });
+    const run = await runModuleOn(t, 'command', { argv });
     expect(run.outcome).toMatchObject({ changed: true, result: { rc: 0, stdout: `${NASTY}|*|it's||` } });
   });
 
   it('splits a free-form line by quoting rules only', async () => {
-    const run = await runModule(t, 'command', { cmd: `printf '%s|' "a  b" 'c$(d)' \`e\` * "x\ny"` });
+    const run = await runModuleOn(t, 'command', { cmd: `printf '%s|' "a  b" 'c$(d)' \`e\` * "x\ny"` });
     expect(run.outcome).toMatchObject({ result: { stdout: 'a  b|c$(d)|`e`|*|x\ny|' } });
   });
 
   it('runs in chdir with stdin, and fails on a non-zero exit', async () => {
     const dir = freshDir();
-    const run = await runModule(t, 'command', {
+    const run = await runModuleOn(t, 'command', {
       argv: ['sh', '-c', 'pwd; cat; exit 3'],
       chdir: dir,
       stdin: NASTY,
@@ -247,13 +248,13 @@ describe('command and shell on this machine', () => {
     // The name reaches the shell through the environment, never through the script text.
     process.env.DONE_NAME = done;
     try {
-      const check = await runModule(t, 'shell', args, { check: true });
+      const check = await runModuleOn(t, 'shell', args, { check: true });
       expect(check.plan?.changed).toBe(true);
       expect(check.outcome).toEqual({ changed: true, result: expect.any(Object) });
-      const real = await runModule(t, 'shell', args);
+      const real = await runModuleOn(t, 'shell', args);
       expect(real.outcome).toMatchObject({ changed: true, result: { stdout: 'ran' } });
       expect(existsSync(join(dir, done))).toBe(true);
-      const again = await runModule(t, 'shell', args, { check: true });
+      const again = await runModuleOn(t, 'shell', args, { check: true });
       expect(again.plan).toMatchObject({ changed: false });
     } finally {
       delete process.env.DONE_NAME;
@@ -265,21 +266,20 @@ describe('command and shell on this machine', () => {
     const path = join(dir, `${NASTY}.pid`);
     writeFileSync(path, '1');
     const args = { argv: ['rm', '--', path], removes: path };
-    expect((await runModule(t, 'command', args)).outcome).toMatchObject({ changed: true });
-    expect((await runModule(t, 'command', args)).plan).toMatchObject({ changed: false });
+    expect((await runModuleOn(t, 'command', args)).outcome).toMatchObject({ changed: true });
+    expect((await runModuleOn(t, 'command', args)).plan).toMatchObject({ changed: false });
   });
 
   it('without creates/removes check mode says the command would run, and does not run it', async () => {
     const dir = freshDir();
     const path = join(dir, 'ran');
-    const run = await runModule(t, 'command', { argv: ['touch', '--', path] }, { check: true });
+    const run = await runModuleOn(t, 'command', { argv: ['touch', '--', path] }, { check: true });
     expect(run.outcome).toEqual({ changed: true, result: { cmd: ['touch', '--', path] } });
-    expect(run.outputs).toEqual([]);
     expect(existsSync(path)).toBe(false);
   });
 
   it('shell gets pipes and expansions; values given as args stay quoted', async () => {
-    const run = await runModule(t, 'shell', { cmd: 'printf "%s\\n" a b c | wc -l', executable: '/bin/sh' });
+    const run = await runModuleOn(t, 'shell', { cmd: 'printf "%s\\n" a b c | wc -l', executable: '/bin/sh' });
     expect(run.outcome).toMatchObject({ result: { stdout: '3' } });
   });
 });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMode, chmodArgument, formatMode, parseMode } from '../../../src/modules/mode.js';
 import { LocalTransport } from '../../../src/transport/local.js';
-import { sh } from '../../../src/transport/quote.js';
+import { raw, sh } from '../../../src/transport/quote.js';
 
 function bits(spec: string | number, current: number, isDirectory = false, umask = 0o022): string {
   const parsed = parseMode(spec);
@@ -75,9 +75,6 @@ describe('chmodArgument', () => {
 });
 
 describe('applyMode agrees with chmod on this machine', () => {
-  const t = new LocalTransport();
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-mode-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const specs = [
     'u=rw,g=r,o=',
     'a+x',
@@ -99,23 +96,61 @@ describe('applyMode agrees with chmod on this machine', () => {
     'ug+rw,o-r',
   ];
   const starts = [0o000, 0o644, 0o755, 0o600, 0o744, 0o2775, 0o4755, 0o1777];
+
+  /**
+   * Every spec on every start mode, for files or directories under a umask, by one shell: one
+   * entry per case named `<spec>-<start>` (indexes), one chmod per start mode and one per spec
+   * over all the entries it applies to, then one stat of them all. Returns "<spec>-<start>" ->
+   * the mode GNU chmod left.
+   */
+  async function chmodResults(
+    dir: string,
+    isDirectory: boolean,
+    umask: number,
+  ): Promise<Map<string, number>> {
+    const names = specs.flatMap((_, spec) => starts.map((_, start) => `${spec}-${start}`));
+    const lines = [
+      sh`cd ${dir}`,
+      isDirectory ? sh`mkdir ${names}` : sh`touch ${names}`,
+      ...starts.map(
+        (start, i) => sh`chmod ${chmodArgument(start)} ${names.filter((n) => n.endsWith(`-${i}`))}`,
+      ),
+      sh`umask ${umask.toString(8)}`,
+      // A spec chmod refuses leaves the mode as it was, as it does for one file.
+      ...specs.map((spec, i) => sh`chmod ${spec} ${names.filter((n) => n.startsWith(`${i}-`))} 2>/dev/null`),
+      sh`stat -c '%n %a' ${names}`,
+    ];
+    const result = await new LocalTransport().exec(raw(lines.map((line) => line.text).join('\n')));
+    expect(result.code, result.stderr).toBe(0);
+    return new Map(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [name, mode] = line.split(' ');
+          return [name!, Number.parseInt(mode!, 8)];
+        }),
+    );
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-mode-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   for (const isDirectory of [false, true]) {
     for (const umask of [0o022, 0o077]) {
       it(`${isDirectory ? 'directories' : 'files'}, umask ${umask.toString(8)}`, async () => {
-        const path = join(dir, `p-${isDirectory}-${umask}`);
+        const caseDir = join(dir, `${isDirectory ? 'dirs' : 'files'}-${umask.toString(8)}`);
+        mkdirSync(caseDir);
+        const actual = await chmodResults(caseDir, isDirectory, umask);
+        expect(actual.size).toBe(specs.length * starts.length);
         const lines: string[] = [];
-        for (const spec of specs) {
-          for (const start of starts) {
-            const script = sh`umask ${umask.toString(8)}; chmod ${chmodArgument(start)} ${path} && chmod ${spec} ${path} 2>/dev/null; stat -c %a ${path}`;
-            if (isDirectory) mkdirSync(path, { recursive: true });
-            else writeFileSync(path, '');
-            const result = await t.exec(script);
-            const actual = formatMode(Number.parseInt(result.stdout.trim(), 8));
+        specs.forEach((spec, i) => {
+          starts.forEach((start, j) => {
+            const chmod = formatMode(actual.get(`${i}-${j}`)!);
             const expected = bits(spec, start, isDirectory, umask);
-            if (actual !== expected)
-              lines.push(`${spec} on ${formatMode(start)}: chmod ${actual}, bosun ${expected}`);
-          }
-        }
+            if (chmod !== expected)
+              lines.push(`${spec} on ${formatMode(start)}: chmod ${chmod}, bosun ${expected}`);
+          });
+        });
         expect(lines).toEqual([]);
       });
     }

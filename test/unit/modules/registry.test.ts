@@ -4,7 +4,7 @@ import { acceptedModuleNames, allModules, getModule, moduleNames } from '../../.
 import type { ChangePlan, ModuleDefinition } from '../../../src/modules/types.js';
 import { lookupPath, parsePath } from '../../../src/modules/var-path.js';
 import { raw } from '../../../src/transport/quote.js';
-import { testContext } from './local-runner.js';
+import { testContext } from './engine-run.js';
 
 describe('registry', () => {
   it('lists the canonical names: every module the issue asks for, once', () => {

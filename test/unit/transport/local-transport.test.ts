@@ -41,9 +41,10 @@ describe('ShellTransport over the local transport', () => {
 
   it('abandons a command after its timeout with a stable code', async () => {
     const started = Date.now();
-    const error = await t.exec(raw('sleep 5'), { timeout: 200 }).catch((e: unknown) => e);
+    const error = await t.exec(raw('sleep 30'), { timeout: 200 }).catch((e: unknown) => e);
     expect(isBosunError(error, 'BOSUN_COMMAND_TIMEOUT')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Far from the command's own end, whatever the machine's speed.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('stops every process of a command past its timeout, not only its shell', async () => {
