@@ -156,7 +156,8 @@ export const DEVSEC_COMPARISON: Comparison[] = [
     setting: 'maxsessions',
     devsec: '10',
     bosun: '4',
-    reason: 'lynis (SSH-7408) rates more than 4 sessions per connection a weakness.',
+    reason:
+      'lynis (SSH-7408) rates 2 sessions per connection good, up to 4 medium and more than 8 weak; 4 leaves room for a client that multiplexes a shell, a copy and a forward.',
   },
   {
     area: 'sshd',
@@ -178,7 +179,8 @@ export const DEVSEC_COMPARISON: Comparison[] = [
     setting: 'printlastlog',
     devsec: 'no',
     bosun: 'yes',
-    reason: 'Showing the previous login lets a user notice a login that was not theirs.',
+    reason:
+      'Showing the previous login lets a user notice a login that was not theirs; lynis (SSH-7408) expects yes.',
   },
   {
     area: 'sshd',
@@ -260,6 +262,7 @@ export const DEVSEC_COMPARISON: Comparison[] = [
     'kernel.kexec_load_disabled': '1',
     'kernel.sysrq': '0',
     'kernel.randomize_va_space': '2',
+    'kernel.yama.ptrace_scope': '2',
     'kernel.unprivileged_bpf_disabled': '1',
     'kernel.unprivileged_userns_clone': '0',
     'net.ipv4.ip_forward': '0',
@@ -311,13 +314,6 @@ export const DEVSEC_COMPARISON: Comparison[] = [
     devsec: '1',
     bosun: '2',
     reason: `${LYNIS_SYSCTL}; 2 also covers FIFOs in group-writable sticky folders.`,
-  },
-  {
-    area: 'sysctl',
-    setting: 'kernel.yama.ptrace_scope',
-    devsec: '2',
-    bosun: '1',
-    reason: `${LYNIS_SYSCTL} (it reports 2 as different). 1 already limits ptrace to a process's own descendants; 2 would stop users from debugging their own programs.`,
   },
   {
     area: 'sysctl',

@@ -50,7 +50,8 @@ export const DEFAULT_SYSCTL: Record<string, string | number> = {
   'kernel.kexec_load_disabled': 1,
   'kernel.sysrq': 0,
   'kernel.randomize_va_space': 2,
-  'kernel.yama.ptrace_scope': 1,
+  // Only root may attach to another process (gdb, strace): lynis accepts 1 to 3.
+  'kernel.yama.ptrace_scope': 2,
   'kernel.perf_event_paranoid': 3,
   'kernel.unprivileged_bpf_disabled': 1,
   // Unprivileged user namespaces are the way into many kernel exploits (Debian and Ubuntu
