@@ -8,6 +8,7 @@
  * so the session Bosun runs on survives.
  */
 import { defineRole, type TaskInput } from '../../src/model/role.js';
+import { devsecReadmeSection } from './devsec-comparison.js';
 import { hardeningParams } from './params.js';
 import {
   CHANGED_RC,
@@ -513,4 +514,5 @@ export default defineRole({
   schema: hardeningParams,
   tasks,
   handlers,
+  readme: [devsecReadmeSection()],
 });

@@ -4,8 +4,10 @@
  * generated from this schema). Names start with `hardening_` because role parameters become
  * variables of the role's tasks and must not clash with the playbook's.
  *
- * Defaults follow dev-sec.io's os_hardening and ssh_hardening roles, tightened where Lynis or
- * ssh-audit ask for more (lynis' sysctl scan profile, etm-only MACs, no ECDSA host key).
+ * Defaults follow dev-sec.io's os_hardening and ssh_hardening roles (devsec.hardening), tightened
+ * where Lynis or ssh-audit ask for more (lynis' sysctl scan profile, etm-only MACs, no ECDSA host
+ * key). Every setting both manage is listed in devsec-comparison.ts with dev-sec's value, and each
+ * difference with its reason; a unit test holds these defaults to that list.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
@@ -32,7 +34,7 @@ const SysctlKey = Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]*$' });
 /** A kernel module name as modprobe takes it. */
 const KernelModule = Type.String({ pattern: '^[A-Za-z0-9_-]+$' });
 
-/** dev-sec's os_hardening sysctl set, plus the keys of lynis' scan profile (KRNL-6000). */
+/** dev-sec's os_hardening sysctl set for Debian, plus the keys of lynis' scan profile (KRNL-6000). */
 export const DEFAULT_SYSCTL: Record<string, string | number> = {
   // Links, FIFOs and regular files in world-writable sticky folders (/tmp races).
   'fs.protected_hardlinks': 1,
@@ -48,12 +50,20 @@ export const DEFAULT_SYSCTL: Record<string, string | number> = {
   'kernel.kexec_load_disabled': 1,
   'kernel.sysrq': 0,
   'kernel.randomize_va_space': 2,
-  'kernel.yama.ptrace_scope': 1,
+  // Only root may attach to another process (gdb, strace): lynis accepts 1 to 3.
+  'kernel.yama.ptrace_scope': 2,
   'kernel.perf_event_paranoid': 3,
   'kernel.unprivileged_bpf_disabled': 1,
+  // Unprivileged user namespaces are the way into many kernel exploits (Debian and Ubuntu
+  // kernels only). Rootless containers need it: set it to 1 with hardening_sysctl_overrides.
+  'kernel.unprivileged_userns_clone': 0,
   'net.core.bpf_jit_harden': 2,
   'dev.tty.ldisc_autoload': 0,
   'vm.mmap_min_addr': 65536,
+  // More address-space randomisation than the kernel's default (the maximum on x86_64; arm64
+  // kernels with 48-bit addresses, such as AWS Graviton ones, accept it too).
+  'vm.mmap_rnd_bits': 32,
+  'vm.mmap_rnd_compat_bits': 16,
   // IPv4: source validation, no redirects, no source routing, log martians, SYN cookies.
   'net.ipv4.conf.all.rp_filter': 1,
   'net.ipv4.conf.default.rp_filter': 1,
@@ -65,6 +75,8 @@ export const DEFAULT_SYSCTL: Record<string, string | number> = {
   'net.ipv4.tcp_rfc1337': 1,
   'net.ipv4.conf.all.arp_ignore': 1,
   'net.ipv4.conf.all.arp_announce': 2,
+  'net.ipv4.conf.all.shared_media': 1,
+  'net.ipv4.conf.default.shared_media': 1,
   'net.ipv4.conf.all.accept_source_route': 0,
   'net.ipv4.conf.default.accept_source_route': 0,
   'net.ipv4.conf.all.accept_redirects': 0,
@@ -82,10 +94,12 @@ export const DEFAULT_SYSCTL: Record<string, string | number> = {
   'net.ipv6.conf.default.accept_source_route': 0,
   'net.ipv6.conf.all.accept_ra': 0,
   'net.ipv6.conf.default.accept_ra': 0,
+  'net.ipv6.conf.all.router_solicitations': 0,
   'net.ipv6.conf.default.router_solicitations': 0,
   'net.ipv6.conf.default.accept_ra_rtr_pref': 0,
   'net.ipv6.conf.default.accept_ra_pinfo': 0,
   'net.ipv6.conf.default.accept_ra_defrtr': 0,
+  'net.ipv6.conf.all.autoconf': 0,
   'net.ipv6.conf.default.autoconf': 0,
   'net.ipv6.conf.default.dad_transmits': 0,
   'net.ipv6.conf.default.max_addresses': 1,
@@ -343,8 +357,9 @@ export const hardeningParams = Type.Object(
         'tftpd-hpa',
         'atftpd',
         'prelink',
+        'libpam-ccreds',
       ],
-      'Insecure packages to purge (inetd, xinetd, telnet and rsh servers, NIS, TFTP servers, prelink).',
+      'Insecure packages to purge (inetd, xinetd, telnet and rsh servers, NIS, TFTP servers, prelink, and libpam-ccreds, which caches passwords of network accounts).',
       Type.String({ pattern: '^[a-z0-9][a-z0-9+.-]+$' }),
     ),
     hardening_packages_install: List(
@@ -427,6 +442,10 @@ export const hardeningParams = Type.Object(
       'Seconds an account stays locked after hardening_login_retries failed logins (faillock).',
     ),
     hardening_faillock_fail_interval: Int(900, 'Seconds over which failed logins are counted (faillock).', 1),
+    hardening_faillock_deny_root: Bool(
+      true,
+      'Lock root too after hardening_login_retries failed logins (faillock even_deny_root), for the same time as other accounts.',
+    ),
     hardening_key_login_after_password_expiry: Bool(
       true,
       'Let SSH key logins work when the account password has expired: the sshd account stack ignores password expiry (account expiry still refuses). With password authentication on, an expired password is then not forced to change at an SSH login either; sudo still checks it.',
@@ -437,7 +456,7 @@ export const hardeningParams = Type.Object(
       true,
       'Install and configure auditd (started where the kernel belongs to the host, not in containers).',
     ),
-    hardening_auditd_max_log_file: Int(8, 'max_log_file: size of one audit log in MB.', 1),
+    hardening_auditd_max_log_file: Int(6, 'max_log_file: size of one audit log in MB.', 1),
     hardening_auditd_num_logs: Int(5, 'num_logs: audit log files kept.', 1),
     hardening_auditd_max_log_file_action: Type.Union(
       ['ignore', 'syslog', 'suspend', 'rotate', 'keep_logs'].map((v) => Type.Literal(v)),
@@ -557,8 +576,15 @@ export const hardeningParams = Type.Object(
       'DenyGroups patterns; refused when they match a group of the connecting user.',
       Word,
     ),
-    hardening_ssh_accept_env: Text('LANG LC_*', 'AcceptEnv; empty accepts no variable.', '^[^\\n\\r]*$'),
-    hardening_ssh_sftp_enabled: Bool(true, 'Offer the SFTP subsystem (internal-sftp, logged).'),
+    hardening_ssh_accept_env: Text(
+      '',
+      'AcceptEnv: variables a client may pass (such as "LANG LC_*"); empty accepts none.',
+      '^[^\\n\\r]*$',
+    ),
+    hardening_ssh_sftp_enabled: Bool(
+      true,
+      'Offer the SFTP subsystem (internal-sftp, logged to the auth log; uploaded files get hardening_umask).',
+    ),
     hardening_ssh_revoked_keys: List([], 'Public keys written to /etc/ssh/revoked_keys (RevokedKeys).', Line),
     hardening_ssh_use_dropins: Bool(
       false,

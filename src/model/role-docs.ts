@@ -4,11 +4,14 @@
  * type, default, description) read from the TypeBox schema, and a table per parameter whose
  * values are objects (the fields of each entry of `users`, say).
  *
+ * A role may add sections of its own (`readme`), written into the same block after the tables.
+ *
  * The generated part sits between two markers; text outside them is the author's (examples,
  * notes) and is kept as is. test/unit/model/role-docs.test.ts fails when a committed README
  * differs from what this module generates (`npm run docs` rewrites them).
  */
 import type { TSchema } from '@sinclair/typebox';
+import type { ReadmeSection } from './role.js';
 
 export const DOCS_START =
   '<!-- bosun:role-docs:start (generated from index.ts by `npm run docs`: do not edit) -->';
@@ -19,6 +22,7 @@ export interface DocumentedRole {
   description?: string;
   schema?: TSchema;
   defaults?: Record<string, unknown>;
+  readme?: ReadmeSection[];
 }
 
 type Json = Record<string, unknown>;
@@ -30,7 +34,7 @@ export function roleDocsBlock(role: DocumentedRole): string {
   const schema = role.schema ? (JSON.parse(JSON.stringify(role.schema)) as Json) : undefined;
   const properties = schema ? propertiesOf(schema) : undefined;
   if (!properties || Object.keys(properties).length === 0) {
-    lines.push('This role takes no parameters.', '', DOCS_END);
+    lines.push('This role takes no parameters.', '', ...sections(role), DOCS_END);
     return lines.join('\n');
   }
   const required = new Set((schema?.required as string[] | undefined) ?? []);
@@ -60,8 +64,13 @@ export function roleDocsBlock(role: DocumentedRole): string {
       lines.push(row([code(field), typeText(property), shownDefault, describe(property)]));
     }
   }
-  lines.push('', DOCS_END);
+  lines.push('', ...sections(role), DOCS_END);
   return lines.join('\n');
+}
+
+/** The role's own sections, each followed by a blank line. */
+function sections(role: DocumentedRole): string[] {
+  return (role.readme ?? []).flatMap((section) => [`## ${section.title}`, '', section.markdown.trim(), '']);
 }
 
 /**

@@ -18,6 +18,12 @@ export interface RoleDefinitionInput<S extends TSchema> {
   defaults?: Partial<Static<S>> & Record<string, unknown>;
   tasks: TaskInput[];
   handlers?: TaskInput[];
+  /**
+   * Sections written by hand (Markdown) that the generated README carries after the parameter
+   * tables, such as how the defaults compare with a reference. Kept in code so the README cannot
+   * drift from what the role's tests check.
+   */
+  readme?: ReadmeSection[];
   /** Relative to the role folder; default `templates` when it exists. */
   templatesDir?: string;
   /** Relative to the role folder; default `files` when it exists. */
@@ -29,6 +35,12 @@ export interface RoleDefinitionInput<S extends TSchema> {
    * must let a missing key pass. Each issue names the offending value's key path.
    */
   check?: (params: Partial<Static<S>> & Record<string, unknown>) => RoleParamIssue[];
+}
+
+/** A README section: `## title`, then the Markdown body. */
+export interface ReadmeSection {
+  title: string;
+  markdown: string;
 }
 
 /** A broken cross-parameter rule: `path` from the params (`['users_state', 'ghost']`). */

@@ -64,6 +64,21 @@ describe('roleDocsBlock', () => {
     );
   });
 
+  it("writes the role's own sections after the tables, inside the generated block", () => {
+    const readme = [
+      { title: 'Deviations', markdown: '| a | b |\n| --- | --- |\n' },
+      { title: 'Notes', markdown: 'Plain text.' },
+    ];
+    const block = roleDocsBlock({ ...greeting, readme });
+    expect(
+      block.endsWith(`## Deviations\n\n| a | b |\n| --- | --- |\n\n## Notes\n\nPlain text.\n\n${DOCS_END}`),
+    ).toBe(true);
+    expect(block.indexOf('| `path` |')).toBeLessThan(block.indexOf('## Deviations'));
+    expect(roleDocsBlock({ name: 'x', readme: [{ title: 'T', markdown: 'M' }] })).toBe(
+      `${DOCS_START}\n\nThis role takes no parameters.\n\n## T\n\nM\n\n${DOCS_END}`,
+    );
+  });
+
   it.each([
     [Type.Union([Type.Literal('a'), Type.Literal('b')]), '`"a"` or `"b"`'],
     [Type.Array(Type.String({ pattern: '^/' })), 'list of string matching `^/`'],

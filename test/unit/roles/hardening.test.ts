@@ -374,13 +374,19 @@ describe('sshd_config: the other settings', () => {
       PermitUserEnvironment: 'no',
       Banner: '/etc/issue.net',
       DebianBanner: 'no',
-      Subsystem: 'sftp internal-sftp -f AUTHPRIV -l INFO',
+      Subsystem: 'sftp internal-sftp -f AUTHPRIV -l INFO -u 027',
+      KerberosOrLocalPasswd: 'no',
       Port: '22',
       AddressFamily: 'any',
     };
     for (const [name, value] of Object.entries(expected)) expect(directive(config, name), name).toBe(value);
     expect(config).not.toContain('Include');
     expect(config).not.toContain('AllowUsers');
+    // Clients pass no environment variables unless hardening_ssh_accept_env names them.
+    expect(config).not.toContain('AcceptEnv');
+    expect(directive(render('sshd_config.hbs', { hardening_ssh_accept_env: 'LANG LC_*' }), 'AcceptEnv')).toBe(
+      'LANG LC_*',
+    );
   });
 
   it('follows the parameters', () => {
@@ -466,6 +472,10 @@ describe('other templates', () => {
     const faillock = render('faillock.conf.hbs', { hardening_login_retries: 4 });
     expect(faillock).toMatch(/^deny = 4$/m);
     expect(faillock).toMatch(/^unlock_time = 600$/m);
+    expect(faillock).toMatch(/^even_deny_root$/m);
+    expect(render('faillock.conf.hbs', { hardening_faillock_deny_root: false })).not.toContain(
+      'even_deny_root',
+    );
     expect(render('pwquality.conf.hbs')).toMatch(/^minlen = 14$/m);
   });
 });
