@@ -164,14 +164,19 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   }
 }
 
-/** The process entry point (bin/bosun.js): Ctrl-C aborts cleanly, a second one exits at once. */
+/**
+ * The process entry point (bin/bosun.js): Ctrl-C aborts cleanly, a second one exits at once.
+ * SIGTERM and SIGHUP (a CI job cancelled, a closed terminal) stop the run the same way, so the
+ * hosts' commands are stopped rather than left running.
+ */
 export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of stopSignals) process.on(name, onSigint);
   // `bosun run ... | head`: a reader that goes away is not an error of ours; stop quietly.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -180,7 +185,7 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
     });
   }
   const code = await main(argv, processIO(controller.signal));
-  process.off('SIGINT', onSigint);
+  for (const name of stopSignals) process.off(name, onSigint);
   process.exitCode = code;
   // Output is written; a handle left open by a library must not keep the command from ending.
   setTimeout(() => process.exit(code), 2000).unref();

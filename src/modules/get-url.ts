@@ -10,6 +10,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import { type PathState, parsePathState, pathStateScript } from '../facts/path-state.js';
 import { parseReport, single } from '../facts/report.js';
+import type { FileAttributes } from '../predict/effects.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import {
@@ -202,6 +203,15 @@ function downloadScript(args: GetUrlArgs, write: RawShell): RawShell {
   return raw(lines.map((line) => line.text).join('\n'));
 }
 
+/** mode, owner and group as the plan's result states them (check mode's effects). */
+function attributeSet(result: Record<string, unknown>): FileAttributes {
+  const set: FileAttributes = {};
+  if (typeof result.mode === 'string') set.mode = Number.parseInt(result.mode, 8);
+  if (typeof result.owner === 'string') set.owner = result.owner;
+  if (typeof result.group === 'string') set.group = result.group;
+  return set;
+}
+
 export function planGetUrl(args: GetUrlArgs, facts: GetUrlFacts, ctx: ModuleContext): Plan {
   const { file } = facts;
   const path = file.path;
@@ -250,6 +260,8 @@ export function planGetUrl(args: GetUrlArgs, facts: GetUrlFacts, ctx: ModuleCont
         },
       ],
       result,
+      // Check mode: what later tasks see here.
+      effects: [{ kind: 'attributes', path, set: attributeSet(result) }],
     };
     if (ctx.diff) plan.diffs = [attributeDiff(path, changes)];
     return plan;
@@ -277,6 +289,8 @@ export function planGetUrl(args: GetUrlArgs, facts: GetUrlFacts, ctx: ModuleCont
     summary: `${stat ? 'replace' : 'download'} ${path} from ${args.url}`,
     steps: [{ command: downloadScript(args, write), description: `download ${args.url} to ${path}` }],
     result,
+    // Check mode: a file whose bytes are known only once downloaded.
+    effects: [{ kind: 'path', path, after: { type: 'file', ...attributeSet(result) } }],
   };
   if (ctx.diff) {
     const after: Record<string, unknown> = { path };

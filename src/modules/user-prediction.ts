@@ -100,7 +100,7 @@ export function removedEffects(name: string, facts: UserFacts, remove: boolean):
 export function withNewHome(effects: readonly Effect[], home: NewHomeFacts, overlay: Overlay): Effect[] {
   const out: Effect[] = [];
   // The host's login.defs and /etc/skel are what the script read; a change planned to them is not.
-  const changed = overlay.state.touches('/etc/login.defs') ?? overlay.state.touches('/etc/skel');
+  const changed = overlay.state.changesWithin('/etc/login.defs') ?? overlay.state.changesWithin('/etc/skel');
   for (const effect of effects) {
     if (
       effect.kind !== 'path' ||

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
+import { idRangesScript, parseIdRanges } from '../facts/id-ranges.js';
 import { newHomeScript, parseNewHome } from '../facts/new-home.js';
 import {
   type GroupEntry,
@@ -18,6 +19,7 @@ import {
   userFactsScript,
 } from '../facts/passwd.js';
 import type { Effect, UserAfter } from '../predict/effects.js';
+import { needsNewIds, withNewIds } from '../predict/useradd-ids.js';
 import { type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { joinLines, payloadOf, receiveLines } from '../transport/verified-write.js';
@@ -618,14 +620,20 @@ export const userModule: ModuleDefinition<UserArgs, UserFacts> = {
   overlay: (facts, overlay, args) => overlayUser(facts, overlay, args, factOptions(args).groups),
   predict: {
     // A home the plan makes: its mode and the copy of /etc/skel are read from the host.
-    script: (_args, _facts, plan) =>
-      plan.effects?.some((effect) => effect.why === NEW_HOME || effect.why === MADE_HOME)
-        ? newHomeScript()
-        : undefined,
+    // And the ids useradd chooses for a new account and its group, when none is given.
+    script: (_args, _facts, plan) => {
+      const parts = [];
+      if (plan.effects?.some((effect) => effect.why === NEW_HOME || effect.why === MADE_HOME))
+        parts.push(newHomeScript());
+      if (needsNewIds(plan.effects)) parts.push(idRangesScript());
+      return parts.length === 0 ? undefined : raw(parts.map((part) => part.text).join('\n'));
+    },
     parse(result, args, _facts, plan, ctx) {
       const home = parseNewHome(result);
-      const effects =
+      let effects =
         args.home === undefined ? rehome(plan.effects ?? [], args.name, home.homeBase) : (plan.effects ?? []);
+      const ranges = needsNewIds(effects) ? parseIdRanges(result) : undefined;
+      if (ranges) effects = withNewIds(effects, ranges, ctx.overlay.state);
       return { effects: withNewHome(effects, home, ctx.overlay) };
     },
   },

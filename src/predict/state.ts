@@ -413,6 +413,27 @@ export class PredictedState {
     return undefined;
   }
 
+  /**
+   * Whether a prediction may change what is at `path` or below it: a change at or below it, a
+   * replacement of a folder above it (a folder made where none was changes nothing below), new
+   * files in its own folder or below, or a recursive attribute change above it. Unlike
+   * `touches`, a package shipping /etc does not change /etc/login.defs.
+   */
+  changesWithin(path: string): Source | undefined {
+    const base = this.canonical(path);
+    const parent = posix.dirname(base);
+    for (const [dir, source] of this.contents)
+      if (dir === base || dir === parent || isUnder(dir, base)) return source;
+    for (const [key, record] of this.paths) {
+      if (key === base || isUnder(key, base)) return record;
+      if (isUnder(base, key) && record.after.type !== 'directory') return record;
+    }
+    for (const [key, patch] of this.patches) {
+      if (key === base || isUnder(key, base) || (patch.recursive && isUnder(base, key))) return patch;
+    }
+    return undefined;
+  }
+
   /** A package's predicted state: its own architecture, then "all", then any. */
   package(name: string, arch?: string): PackageRecord | undefined {
     return (

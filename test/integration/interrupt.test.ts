@@ -196,7 +196,10 @@ describe('Ctrl-C', () => {
   const TASK_PROCESSES = /sleep 301|bosun-interrupt-big|BOSUN-STARTED|sudo|head -c/;
 
   /** Start the long become task on every host, wait until it runs everywhere, send SIGINT. */
-  async function interruptLongWork(inventory: string): Promise<{ run: CliRun; ms: number }> {
+  async function interruptLongWork(
+    inventory: string,
+    signal: NodeJS.Signals = 'SIGINT',
+  ): Promise<{ run: CliRun; ms: number }> {
     const file = await playbook('long.yml', [
       {
         name: 'long',
@@ -213,7 +216,7 @@ describe('Ctrl-C', () => {
       }, `the long task on ${host}`);
     }
     const sent = Date.now();
-    live.signal('SIGINT');
+    live.signal(signal);
     const run = await live.done;
     return { run, ms: run.endedAt - sent };
   }
@@ -245,6 +248,13 @@ describe('Ctrl-C', () => {
     // About 1 s on an idle machine; 2 to 4 s measured with the machine shared by other builds.
     expect(ms).toBeLessThan(6_000);
     console.log(`ssh: SIGINT to exit ${ms} ms`);
+    await expectNothingLeft(TASK_PROCESSES);
+  });
+
+  it("SIGTERM (a cancelled CI job) stops the hosts' commands the same way", async () => {
+    const { run, ms } = await interruptLongWork(lab.inventory, 'SIGTERM');
+    expectReported(run);
+    expect(ms).toBeLessThan(6_000);
     await expectNothingLeft(TASK_PROCESSES);
   });
 

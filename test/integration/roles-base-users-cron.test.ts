@@ -13,7 +13,6 @@ import {
   type FleetNode,
   hostRun,
   type RunOutcome,
-  runPlaybook,
   runTasks,
   total,
 } from './support/harness.js';
@@ -48,8 +47,9 @@ function expectRoleProtocol(
   node: FleetNode,
   run: (extra: string[]) => Promise<RunOutcome>,
   verify: () => Promise<void>,
+  unknown: string[] = [],
 ) {
-  return expectFourSteps([node], ({ check }) => run(check ? ['--check', '--diff'] : []), verify);
+  return expectFourSteps([node], ({ check }) => run(check ? ['--check', '--diff'] : []), verify, { unknown });
 }
 
 const KEY_ANN = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMFWKG5LgPwfni8aPwhoJmcnQx1FiuQYhQtSd3kN1MBr ann@laptop';
@@ -131,6 +131,9 @@ describe('role base', () => {
           '/srv/app:/usr/sbin/nologin\napp:app\n',
         );
       },
+      // Not known before the real run: the file unattended-upgrades' postinst writes from
+      // debconf, and the gid groupadd gives a system group (taken from the top of its range).
+      ['unattended upgrades switched on or off', 'service account'],
     );
     console.log(`base: protocol ${Date.now() - started} ms; changed ${changedTasks(converge).length} tasks`);
   });
@@ -399,31 +402,5 @@ describe('role cron', () => {
   });
 });
 
-describe('playbooks/site.yml with vars/LAB/vars.yml (the lab demo)', () => {
-  it('converges the hosts, then changes nothing on a second run', async () => {
-    const args = ['-e', '@vars/LAB/vars.yml'];
-    let started = Date.now();
-    const first = await runPlaybook(fleet(), 'playbooks/site.yml', args);
-    const firstMs = Date.now() - started;
-    expect(first.exitCode, first.output).toBe(0);
-    started = Date.now();
-    const second = await runPlaybook(fleet(), 'playbooks/site.yml', args);
-    const secondMs = Date.now() - started;
-    expect(second.exitCode, second.output).toBe(0);
-    expect(total(second, 'changed'), second.output).toBe(0);
-    console.log(
-      `site.yml on 2 hosts: first run ${firstMs} ms (changed ${total(first, 'changed')}), second ${secondMs} ms`,
-    );
-    for (const node of [host1, host2]) {
-      expect(await shell(node, 'id -u appadmin; id -u nborromeo; readlink /etc/localtime')).toBe(
-        '1200\n1201\n/usr/share/zoneinfo/Europe/Paris\n',
-      );
-      expect(
-        await shell(
-          node,
-          'ls /etc/sudoers.d/bosun-user-appadmin; test -e /etc/sudoers.d/bosun-user-nborromeo || echo none',
-        ),
-      ).toBe('/etc/sudoers.d/bosun-user-appadmin\nnone\n');
-    }
-  });
-});
+// The lab demo (playbooks/site.yml with vars/LAB/vars.yml: check, converge, changed=0) runs on
+// fresh hosts in check-site.test.ts.

@@ -36,7 +36,10 @@ describe('converge', () => {
     expect(first.code).toBe(0);
     for (const host of HOSTS) {
       expect(first.stdout).toMatch(
-        new RegExp(`^${host} +: ok=4 +changed=4 +unreachable=0 +failed=0 +skipped=0 +ignored=0$`, 'm'),
+        new RegExp(
+          `^${host} +: ok=4 +changed=4 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +unknown=0$`,
+          'm',
+        ),
       );
       expect((await onHost(host, 'cat /etc/app.conf')).output).toBe(`name=${host}\nport=8080\n`);
       expect((await onHost(host, 'stat -c %a /opt/app; ls /opt/app')).output).toBe('755\ninitialized\n');
@@ -49,7 +52,10 @@ describe('converge', () => {
     expect(second.code).toBe(0);
     for (const host of HOSTS) {
       expect(second.stdout).toMatch(
-        new RegExp(`^${host} +: ok=3 +changed=0 +unreachable=0 +failed=0 +skipped=0 +ignored=0$`, 'm'),
+        new RegExp(
+          `^${host} +: ok=3 +changed=0 +unreachable=0 +failed=0 +skipped=0 +ignored=0 +unknown=0$`,
+          'm',
+        ),
       );
       expect((await onHost(host, 'cat /var/log/app-restarts')).output).toBe('restarted\n');
     }

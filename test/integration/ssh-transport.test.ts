@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BosunError } from '../../src/errors.js';
 import { type Fleet, type FleetNode, startFleet } from '../../src/lab/fleet.js';
+import { generateUsableKey } from '../../src/lab/keys.js';
 import { raw, sh } from '../../src/transport/quote.js';
 import {
   createSshTransport,
@@ -16,7 +17,6 @@ import {
   type SshTransportOptions,
 } from '../../src/transport/ssh/index.js';
 import type { Transport } from '../../src/transport/types.js';
-import { utils } from '../../src/vendor/ssh2.js';
 
 // Real containers over real SSH: one shared fleet (bastion1 + 3 hosts), plus a small two-hop
 // fleet for the bastion chain. Every transport and pool made here is closed in afterAll.
@@ -351,7 +351,7 @@ describe('host keys', () => {
 describe('authentication', () => {
   it('refuses a key the server does not know with BOSUN_AUTH_FAILED naming user@host and the key', async () => {
     const keyPath = join(scratch, 'stranger_key');
-    await writeFile(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    await writeFile(keyPath, generateUsableKey({}).private, { mode: 0o600 });
     const t = ssh(host(1), { privateKeyPath: keyPath });
     const error = await failure(t.exec(raw('true')));
     expect(error.code).toBe('BOSUN_AUTH_FAILED');

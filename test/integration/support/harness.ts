@@ -212,6 +212,11 @@ export interface FourStepOptions {
   changes?: number;
   /** More paths (and what is under them) the check run may change on these hosts: see expectUntouched. */
   skip?: readonly string[];
+  /**
+   * Names of the tasks check mode cannot predict on these hosts (it reports them unknown, with
+   * the reason); no other task may be unknown. Each of them must then change in the real run.
+   */
+  unknown?: readonly string[];
 }
 
 /**
@@ -248,8 +253,16 @@ export async function expectFourSteps(
       predictedStatus.get(task),
     );
   }
+  const unknown = check.results.filter((r) => r.item === undefined && r.status === 'unknown');
+  expect(
+    [...new Set(unknown.map((r) => r.task))].sort(),
+    `tasks check mode could not predict:\n${unknown.map((r) => `${r.host} ${r.task}: ${r.msg}`).join('\n')}`,
+  ).toEqual([...(options.unknown ?? [])].sort());
+  for (const result of unknown) expect(result.msg, 'an unknown result says why').toBeTruthy();
   if (options.exact ?? true) {
-    expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(predicted);
+    expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(
+      predicted + unknown.length,
+    );
   }
 
   const again = await run({ check: false });
@@ -265,6 +278,8 @@ export interface ProtocolOptions extends RunTasksOptions {
   changes?: number;
   /** See FourStepOptions. */
   skip?: readonly string[];
+  /** See FourStepOptions. */
+  unknown?: readonly string[];
 }
 
 /** The four steps (see expectFourSteps) for a list of tasks run as one play on the fleet. */
@@ -276,8 +291,9 @@ export function expectProtocol(
 ): Promise<{ check: RunOutcome; converge: RunOutcome; again: RunOutcome }> {
   const names = options.hosts ?? fleet.hosts.map((node) => node.name);
   const nodes = fleet.hosts.filter((node) => names.includes(node.name));
-  const { changes, skip, ...runOptions } = options;
+  const { changes, skip, unknown, ...runOptions } = options;
   const fourStep: FourStepOptions = skip === undefined ? {} : { skip };
+  if (unknown !== undefined) fourStep.unknown = unknown;
   if (changes !== undefined) fourStep.changes = changes * nodes.length;
   return expectFourSteps(
     nodes,
