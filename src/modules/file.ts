@@ -105,15 +105,8 @@ export function checkFileArgs(args: FileArgs): ArgIssue[] {
 /** The folders `mkdir -p` would create, outermost first. */
 function ancestorsAndSelf(path: string): string[] {
   const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  const out: string[] = [];
-  let current = trimmed;
-  while (current !== '/' && current !== '.' && current !== '') {
-    out.unshift(current);
-    const parent = posix.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  return out;
+  if (trimmed === '/' || trimmed === '.' || trimmed === '') return [];
+  return [...ancestorsOf(trimmed), trimmed];
 }
 
 function script(commands: RawShell[]): RawShell {

@@ -16,6 +16,7 @@ import {
   type PathStateOptions,
   type TreeEntry,
 } from '../facts/path-state.js';
+import { isText } from '../modules/file-write.js';
 import type { FileAttributes, PathAfter } from './effects.js';
 import { type Overlay, ownerIds, type PathNeeds } from './overlay.js';
 import type { PathView, PredictedState } from './state.js';
@@ -187,16 +188,6 @@ const FOLDER: PathStat = {
   group: 'root',
   size: 4096,
 };
-
-function isText(bytes: Buffer): boolean {
-  if (bytes.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The query a path-state gather was made with. */
 export interface PathStateQuery extends PathStateOptions {

@@ -7,12 +7,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/io.js';
-import { main } from '../../../src/cli/main.js';
 import type { HostResultEvent, RunEvent } from '../../../src/engine/events.js';
 import { stringify } from '../../../src/vendor/yaml.js';
+import { runInProcess } from '../../support/in-process-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bosun-check-mode-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,16 +25,10 @@ async function run(
 ): Promise<{ code: number; stdout: string; events: RunEvent[] }> {
   const playbook = join(dir, `${name}.yml`);
   writeFileSync(playbook, stringify([{ name, hosts: 'all', ...play }], { version: '1.1' }));
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([]),
-    env: { CI: 'true' },
+  const { code, stdout, stderr } = await runInProcess(['run', playbook, '-i', inventory, ...args], {
     cwd: dir,
-  };
-  const code = await main(['run', playbook, '-i', inventory, ...args], io);
+    env: { CI: 'true' },
+  });
   const events = args.includes('--json')
     ? stdout
         .split('\n')
