@@ -6,6 +6,7 @@
  * playbooks/site.yml with vars/LAB/vars.yml as the lab demo runs it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { budget } from '../support/budget.js';
 import { mustRun, useFleet } from './support/fleet-hooks.js';
 import {
   changedTasks,
@@ -81,83 +82,95 @@ function applyRole(node: FleetNode, role: string, vars: Record<string, unknown>,
 }
 
 describe('role base', () => {
-  it('converges a fresh host, idempotently, as check mode predicts', async () => {
-    const started = Date.now();
-    // 16384: a container cannot raise its hard limit (20000 here) as a VM's sessions can.
-    const vars = {
-      base_timezone: 'Europe/Paris',
-      base_sysctl: { 'net.ipv4.tcp_fin_timeout': 30 },
-      base_nofile_limit: 16384,
-    };
-    const { converge } = await expectRoleProtocol(
-      host1,
-      (extra) => applyRole(host1, 'base', vars, extra),
-      async () => {
-        expect(await shell(host1, 'readlink /etc/localtime; cat /etc/timezone')).toBe(
-          '/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\n',
-        );
-        expect(await shell(host1, 'cat /etc/hostname; hostname')).toBe('host1\nhost1\n');
-        expect(await shell(host1, 'cat /etc/default/locale')).toBe('LANG=C.UTF-8\n');
-        expect(await shell(host1, packageStatus('curl less systemd-timesyncd unattended-upgrades'))).toBe(
-          'install ok installed\n'.repeat(4),
-        );
-        expect(await shell(host1, packageStatus('telnet 2>/dev/null || echo none'))).not.toContain(
-          'install ok installed',
-        );
-        expect(await shell(host1, 'cat /etc/systemd/timesyncd.conf.d/bosun.conf')).toContain(
-          '[Time]\nNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org\n',
-        );
-        // A container shares its host's clock: enabled, not started.
-        expect(await shell(host1, 'systemctl is-enabled systemd-timesyncd')).toBe('enabled\n');
-        expect(await shell(host1, 'cat /etc/apt/apt.conf.d/20auto-upgrades')).toContain(
-          'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
-        );
-        expect(await shell(host1, 'cat /etc/sysctl.d/60-bosun-base.conf')).toBe(
-          'net.ipv4.tcp_keepalive_time=60\nnet.ipv4.tcp_keepalive_intvl=10\nnet.ipv4.tcp_keepalive_probes=6\nnet.ipv4.tcp_fin_timeout=30\n',
-        );
-        expect(await shell(host1, 'cat /etc/security/limits.d/60-bosun-nofile.conf')).toContain(
-          '*    soft nofile 16384\n*    hard nofile 16384\n',
-        );
-        expect(await shell(host1, 'systemctl show --property DefaultLimitNOFILE')).toBe(
-          'DefaultLimitNOFILE=16384\n',
-        );
-        // A login session gets the raised limit (pam_limits reads limits.d).
-        const session = await runTasks(fleet(), [{ shell: 'ulimit -n' }], {
-          hosts: ['host1'],
-          become: false,
-        });
-        expect(session.results[0]?.stdout, session.output).toBe('16384');
-        expect(await shell(host1, 'getent passwd app | cut -d: -f6,7; stat -c %U:%G /srv/app')).toBe(
-          '/srv/app:/usr/sbin/nologin\napp:app\n',
-        );
-      },
-      // Not known before the real run: the file unattended-upgrades' postinst writes from
-      // debconf, and the gid groupadd gives a system group (taken from the top of its range).
-      ['unattended upgrades switched on or off', 'service account'],
-    );
-    console.log(`base: protocol ${Date.now() - started} ms; changed ${changedTasks(converge).length} tasks`);
-  });
+  it(
+    'converges a fresh host, idempotently, as check mode predicts',
+    async () => {
+      const started = Date.now();
+      // 16384: a container cannot raise its hard limit (20000 here) as a VM's sessions can.
+      const vars = {
+        base_timezone: 'Europe/Paris',
+        base_sysctl: { 'net.ipv4.tcp_fin_timeout': 30 },
+        base_nofile_limit: 16384,
+      };
+      const { converge } = await expectRoleProtocol(
+        host1,
+        (extra) => applyRole(host1, 'base', vars, extra),
+        async () => {
+          expect(await shell(host1, 'readlink /etc/localtime; cat /etc/timezone')).toBe(
+            '/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\n',
+          );
+          expect(await shell(host1, 'cat /etc/hostname; hostname')).toBe('host1\nhost1\n');
+          expect(await shell(host1, 'cat /etc/default/locale')).toBe('LANG=C.UTF-8\n');
+          expect(await shell(host1, packageStatus('curl less systemd-timesyncd unattended-upgrades'))).toBe(
+            'install ok installed\n'.repeat(4),
+          );
+          expect(await shell(host1, packageStatus('telnet 2>/dev/null || echo none'))).not.toContain(
+            'install ok installed',
+          );
+          expect(await shell(host1, 'cat /etc/systemd/timesyncd.conf.d/bosun.conf')).toContain(
+            '[Time]\nNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org\n',
+          );
+          // A container shares its host's clock: enabled, not started.
+          expect(await shell(host1, 'systemctl is-enabled systemd-timesyncd')).toBe('enabled\n');
+          expect(await shell(host1, 'cat /etc/apt/apt.conf.d/20auto-upgrades')).toContain(
+            'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+          );
+          expect(await shell(host1, 'cat /etc/sysctl.d/60-bosun-base.conf')).toBe(
+            'net.ipv4.tcp_keepalive_time=60\nnet.ipv4.tcp_keepalive_intvl=10\nnet.ipv4.tcp_keepalive_probes=6\nnet.ipv4.tcp_fin_timeout=30\n',
+          );
+          expect(await shell(host1, 'cat /etc/security/limits.d/60-bosun-nofile.conf')).toContain(
+            '*    soft nofile 16384\n*    hard nofile 16384\n',
+          );
+          expect(await shell(host1, 'systemctl show --property DefaultLimitNOFILE')).toBe(
+            'DefaultLimitNOFILE=16384\n',
+          );
+          // A login session gets the raised limit (pam_limits reads limits.d).
+          const session = await runTasks(fleet(), [{ shell: 'ulimit -n' }], {
+            hosts: ['host1'],
+            become: false,
+          });
+          expect(session.results[0]?.stdout, session.output).toBe('16384');
+          expect(await shell(host1, 'getent passwd app | cut -d: -f6,7; stat -c %U:%G /srv/app')).toBe(
+            '/srv/app:/usr/sbin/nologin\napp:app\n',
+          );
+        },
+        // Not known before the real run: the file unattended-upgrades' postinst writes from
+        // debconf, and the gid groupadd gives a system group (taken from the top of its range).
+        ['unattended upgrades switched on or off', 'service account'],
+      );
+      console.log(
+        `base: protocol ${Date.now() - started} ms; changed ${changedTasks(converge).length} tasks`,
+      );
+      // Measured 51 to 53 s (check, converge, second run on a fresh systemd host).
+    },
+    budget(55),
+  );
 
-  it('switches to chrony and a generated locale, and unattended upgrades off', async () => {
-    const vars = { base_ntp: 'chrony', base_locale: 'en_US.UTF-8', base_unattended_upgrades: false };
-    const first = await applyRole(host1, 'base', vars);
-    expect(first.exitCode, first.output).toBe(0);
-    const again = await applyRole(host1, 'base', vars);
-    expect(total(again, 'changed'), again.output).toBe(0);
-    expect(await shell(host1, packageStatus('chrony'))).toBe('install ok installed\n');
-    expect(await shell(host1, packageStatus('systemd-timesyncd 2>&1 || true'))).not.toContain(
-      'install ok installed',
-    );
-    expect(await shell(host1, 'cat /etc/chrony/sources.d/bosun.sources')).toContain(
-      'server 0.debian.pool.ntp.org iburst\nserver 1.debian.pool.ntp.org iburst\n',
-    );
-    expect(await shell(host1, 'cat /etc/default/locale; locale -a | grep -i en_us')).toBe(
-      'LANG=en_US.UTF-8\nen_US.utf8\n',
-    );
-    expect(await shell(host1, 'cat /etc/apt/apt.conf.d/20auto-upgrades')).toContain(
-      'APT::Periodic::Unattended-Upgrade "0";',
-    );
-  });
+  it(
+    'switches to chrony and a generated locale, and unattended upgrades off',
+    async () => {
+      const vars = { base_ntp: 'chrony', base_locale: 'en_US.UTF-8', base_unattended_upgrades: false };
+      const first = await applyRole(host1, 'base', vars);
+      expect(first.exitCode, first.output).toBe(0);
+      const again = await applyRole(host1, 'base', vars);
+      expect(total(again, 'changed'), again.output).toBe(0);
+      expect(await shell(host1, packageStatus('chrony'))).toBe('install ok installed\n');
+      expect(await shell(host1, packageStatus('systemd-timesyncd 2>&1 || true'))).not.toContain(
+        'install ok installed',
+      );
+      expect(await shell(host1, 'cat /etc/chrony/sources.d/bosun.sources')).toContain(
+        'server 0.debian.pool.ntp.org iburst\nserver 1.debian.pool.ntp.org iburst\n',
+      );
+      expect(await shell(host1, 'cat /etc/default/locale; locale -a | grep -i en_us')).toBe(
+        'LANG=en_US.UTF-8\nen_US.utf8\n',
+      );
+      expect(await shell(host1, 'cat /etc/apt/apt.conf.d/20auto-upgrades')).toContain(
+        'APT::Periodic::Unattended-Upgrade "0";',
+      );
+      // Measured 25 to 30 s.
+    },
+    budget(30),
+  );
 
   it('refuses an unknown time zone on the host, naming it', async () => {
     const outcome = await applyRole(host1, 'base', { base_timezone: 'Mars/Olympus' });
@@ -319,47 +332,54 @@ describe('role cron', () => {
     cron_backup_retention: '3 months',
   };
 
-  it('installs cron, named entries and the backup job, idempotently, as check mode predicts', async () => {
-    await expectRoleProtocol(
-      host2,
-      (extra) => applyRole(host2, 'cron', vars, extra),
-      async () => {
-        expect(await shell(host2, 'systemctl is-active cron')).toBe('active\n');
-        expect(await shell(host2, 'crontab -l')).toBe(
-          [
-            '#Ansible: disk usage report',
-            '*/30 * * * * df -h / > /var/tmp/disk-usage.txt',
-            '#Ansible: reboot marker',
-            '@reboot date > /var/tmp/booted-at',
-            '',
-          ].join('\n'),
-        );
-        expect(await shell(host2, 'crontab -l -u bosun')).toBe(
-          `#Ansible: app report\n0 6 * * * export GREETING='it'\\''s $(late)'; echo "$GREETING" > /var/tmp/app\n`,
-        );
-        expect(await shell(host2, 'grep -v "^#" /etc/cron.d/bosun-backup')).toBe(
-          [
-            'SHELL=/bin/sh',
-            'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-            '0 1 * * * root /usr/local/sbin/bosun-backup daily',
-            '0 2 * * 7 root /usr/local/sbin/bosun-backup weekly',
-            '0 3 1 * * root /usr/local/sbin/bosun-backup monthly',
-            '0 1 * * * root /usr/local/sbin/bosun-backup clean',
-            '',
-          ].join('\n'),
-        );
-        expect(await shell(host2, 'stat -c "%a %U" /usr/local/sbin/bosun-backup /var/backups/bosun')).toBe(
-          '755 root\n700 root\n',
-        );
-      },
-    );
-    // The command of the job line, run by /bin/sh as cron runs it: the value arrives intact.
-    await shell(
-      host2,
-      'crontab -l -u bosun | tail -1 | cut -d" " -f6- > /tmp/job && su -s /bin/sh -c "sh /tmp/job" bosun',
-    );
-    expect(await shell(host2, 'cat /var/tmp/app')).toBe("it's $(late)\n");
-  });
+  it(
+    'installs cron, named entries and the backup job, idempotently, as check mode predicts',
+    async () => {
+      await expectRoleProtocol(
+        host2,
+        (extra) => applyRole(host2, 'cron', vars, extra),
+        async () => {
+          expect(await shell(host2, 'systemctl is-active cron')).toBe('active\n');
+          expect(await shell(host2, 'crontab -l')).toBe(
+            [
+              '#Ansible: disk usage report',
+              '*/30 * * * * df -h / > /var/tmp/disk-usage.txt',
+              '#Ansible: reboot marker',
+              '@reboot date > /var/tmp/booted-at',
+              '',
+            ].join('\n'),
+          );
+          expect(await shell(host2, 'crontab -l -u bosun')).toBe(
+            `#Ansible: app report\n0 6 * * * export GREETING='it'\\''s $(late)'; echo "$GREETING" > /var/tmp/app\n`,
+          );
+          expect(await shell(host2, 'grep -v "^#" /etc/cron.d/bosun-backup')).toBe(
+            [
+              'SHELL=/bin/sh',
+              'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+              '0 1 * * * root /usr/local/sbin/bosun-backup daily',
+              '0 2 * * 7 root /usr/local/sbin/bosun-backup weekly',
+              '0 3 1 * * root /usr/local/sbin/bosun-backup monthly',
+              '0 1 * * * root /usr/local/sbin/bosun-backup clean',
+              '',
+            ].join('\n'),
+          );
+          expect(await shell(host2, 'stat -c "%a %U" /usr/local/sbin/bosun-backup /var/backups/bosun')).toBe(
+            '755 root\n700 root\n',
+          );
+        },
+        // cron's postinst starts cron.service: whether it then runs is known once it is installed.
+        ['cron running'],
+      );
+      // The command of the job line, run by /bin/sh as cron runs it: the value arrives intact.
+      await shell(
+        host2,
+        'crontab -l -u bosun | tail -1 | cut -d" " -f6- > /tmp/job && su -s /bin/sh -c "sh /tmp/job" bosun',
+      );
+      expect(await shell(host2, 'cat /var/tmp/app')).toBe("it's $(late)\n");
+      // Measured 29 to 37 s.
+    },
+    budget(40),
+  );
 
   it("backs up and cleans up as the operators' crontab did", async () => {
     const archive = (await shell(host2, '/usr/local/sbin/bosun-backup daily')).trim();
