@@ -214,7 +214,7 @@ export interface FourStepOptions {
   skip?: readonly string[];
   /**
    * Names of the tasks check mode cannot predict on these hosts (it reports them unknown, with
-   * the reason); no other task may be unknown. Each of them must then change in the real run.
+   * the reason); no other task may be unknown. The real run may change them or not.
    */
   unknown?: readonly string[];
 }
@@ -225,7 +225,7 @@ export interface FourStepOptions {
  *    (fingerprints before and after it: support/fingerprint.ts);
  * 2. the real run converges: every task check mode said would change does, and a task that
  *    changes was predicted to, or said unknown by check mode (never skipped, never ok); with
- *    `exact`, the counts are equal;
+ *    `exact`, the changes made are the predicted ones plus some of the unknown ones;
  * 3. a second run reports changed=0;
  * 4. `verify` checks the result on each host.
  */
@@ -260,9 +260,11 @@ export async function expectFourSteps(
   ).toEqual([...(options.unknown ?? [])].sort());
   for (const result of unknown) expect(result.msg, 'an unknown result says why').toBeTruthy();
   if (options.exact ?? true) {
-    expect(total(converge, 'changed'), 'check mode and the real run disagree').toBe(
-      predicted + unknown.length,
-    );
+    // Every predicted change happened (checked task by task above); an unknown task may or may
+    // not change (cron's postinst may already have started cron).
+    const made = total(converge, 'changed');
+    expect(made, 'check mode and the real run disagree').toBeGreaterThanOrEqual(predicted);
+    expect(made, 'check mode and the real run disagree').toBeLessThanOrEqual(predicted + unknown.length);
   }
 
   const again = await run({ check: false });
