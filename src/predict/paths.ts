@@ -22,6 +22,26 @@ import { type Overlay, ownerIds, type PathNeeds } from './overlay.js';
 import type { PathView, PredictedState } from './state.js';
 
 /** One path as the facts describe it. */
+/** What path-state and file-content facts share, for `path` as a predicted outcome leaves it. */
+function predictedFile(
+  path: string,
+  parentExists: boolean,
+  outcome: PathFacts,
+  runner: { umask: number; uid: number; gid: number },
+): Pick<PathState, 'path' | 'parentExists' | 'isLink' | 'umask' | 'uid' | 'gid' | 'stat' | 'sha256'> {
+  const out: ReturnType<typeof predictedFile> = {
+    path,
+    parentExists,
+    isLink: outcome.isLink,
+    umask: runner.umask,
+    uid: runner.uid,
+    gid: runner.gid,
+  };
+  if (outcome.stat) out.stat = outcome.stat;
+  if (outcome.sha256 !== undefined) out.sha256 = outcome.sha256;
+  return out;
+}
+
 export interface PathFacts {
   isLink: boolean;
   /** Followed through a link; undefined when nothing is there. */
@@ -223,16 +243,7 @@ export function overlayPathState(facts: PathState, query: PathStateQuery, overla
   const parent = predictFolder(overlay, posix.dirname(target), parentOnHost);
   const outcome = predictPath(overlay, target, host, needs);
   if (outcome === 'unknown' || parent === undefined) return facts;
-  const out: PathState = {
-    path: target,
-    parentExists: parent,
-    isLink: outcome.isLink,
-    umask: facts.umask,
-    uid: facts.uid,
-    gid: facts.gid,
-  };
-  if (outcome.stat) out.stat = outcome.stat;
-  if (outcome.sha256 !== undefined) out.sha256 = outcome.sha256;
+  const out: PathState = predictedFile(target, parent, outcome, facts);
   if (outcome === host) {
     if (facts.content !== undefined) out.content = facts.content;
     if (facts.binary) out.binary = true;
@@ -316,16 +327,7 @@ export function overlayFileContent(facts: FileContent, overlay: Overlay, needs: 
   const outcome = predictPath(overlay, facts.path, host, needs);
   if (outcome === 'unknown' || parent === undefined) return facts;
   if (outcome === host) return { ...facts, parentExists: parent };
-  const out: FileContent = {
-    path: facts.path,
-    parentExists: parent,
-    isLink: outcome.isLink,
-    umask: facts.umask,
-    uid: facts.uid,
-    gid: facts.gid,
-  };
-  if (outcome.stat) out.stat = outcome.stat;
-  if (outcome.sha256 !== undefined) out.sha256 = outcome.sha256;
+  const out: FileContent = predictedFile(facts.path, parent, outcome, facts);
   if (outcome.bytes) out.bytes = outcome.bytes;
   else if (facts.bytes && outcome.stat) out.bytes = facts.bytes;
   if (outcome.realPath !== undefined) out.realPath = outcome.realPath;
