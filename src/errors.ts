@@ -20,6 +20,8 @@ export type BosunErrorCode =
   | 'BOSUN_LAB' // lab fleet could not be started or found
   | 'BOSUN_MODULE_FAILED' // a module found the host in a state it cannot act on (task fails, run goes on)
   | 'BOSUN_INTERRUPTED' // the run was interrupted (Ctrl-C) while the command ran; it was stopped
+  | 'BOSUN_VAULT' // an encrypted file or value cannot be opened (no password, wrong password, tampered)
+  | 'BOSUN_LOOKUP' // a secret lookup (SSM, Secrets Manager) failed
   | 'BOSUN_INTERNAL'; // a bug: an invariant did not hold
 
 export interface BosunErrorOptions {

@@ -62,6 +62,8 @@ const Account = Type.Object(
     ),
     password: Type.Optional(
       Type.String({
+        // Redacted from every output of a run (src/vars/secret-fields.ts).
+        secret: true,
         pattern: '^(?:\\$[^\\s:]+|[!*][^\\s:]*)$',
         errorMessage:
           'must be a password hash ("$6$..." from mkpasswd -m sha-512) or "!" (locked), never the password itself',

@@ -17,7 +17,12 @@ export const EXIT = {
 
 /** Exit code for an error that ended the whole command (per-host errors are counted instead). */
 export function exitCodeOf(error: BosunError): number {
-  if (error.code === 'BOSUN_INPUT' || error.code === 'BOSUN_INVENTORY' || error.code === 'BOSUN_SSH_CONFIG') {
+  if (
+    error.code === 'BOSUN_INPUT' ||
+    error.code === 'BOSUN_INVENTORY' ||
+    error.code === 'BOSUN_SSH_CONFIG' ||
+    error.code === 'BOSUN_VAULT'
+  ) {
     return EXIT.input;
   }
   return EXIT.error;

@@ -3,6 +3,7 @@
  * output, and so nothing below src/cli ever prints.
  */
 import type { Readable } from 'node:stream';
+import { Secrets } from '../vars/secrets.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -17,6 +18,25 @@ export interface CliIO {
   cwd: string;
   /** Aborted on Ctrl-C: long commands stop and clean up. */
   signal?: AbortSignal | undefined;
+  /** Secret values of this command: whatever it writes has them redacted (redactingIO). */
+  secrets?: Secrets;
+}
+
+/**
+ * `io` whose stdout and stderr redact the command's secrets (filled as vaults are opened,
+ * passwords read and no_log tasks run), so every line, error and JSON event printed is covered.
+ */
+export function redactingIO(io: CliIO, secrets: Secrets = new Secrets()): CliIO {
+  const wrap = (stream: OutputStream): OutputStream => ({
+    write: (text: string) => stream.write(typeof text === 'string' ? secrets.redact(text) : text),
+    isTTY: stream.isTTY,
+  });
+  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr), secrets };
+}
+
+/** The command's secrets (a new set when io carries none). */
+export function secretsOf(io: CliIO): Secrets {
+  return io.secrets ?? new Secrets();
 }
 
 export function processIO(signal?: AbortSignal): CliIO {

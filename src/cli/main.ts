@@ -14,7 +14,7 @@ import { Command, CommanderError } from '../vendor/commander.js';
 import { execCommand } from './exec-command.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { inventoryGraphCommand, inventoryListCommand } from './inventory-command.js';
-import { type CliIO, processIO } from './io.js';
+import { type CliIO, processIO, redactingIO } from './io.js';
 import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js';
 import {
   addKeepaliveOptions,
@@ -151,7 +151,9 @@ function reportError(error: unknown, io: CliIO): number {
 }
 
 /** Run the CLI on `argv` (without node and script) and return the exit code. */
-export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: readonly string[], given: CliIO = processIO()): Promise<number> {
+  // Everything the command prints, errors included, goes through its secrets' redaction.
+  const io = given.secrets ? given : redactingIO(given);
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;

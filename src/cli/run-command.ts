@@ -12,7 +12,7 @@ import { PlainReporter } from '../report/plain.js';
 import { ansiPalette, NO_COLOR, type Reporter } from '../report/reporter.js';
 import type { Command } from '../vendor/commander.js';
 import { EXIT } from './exit-codes.js';
-import { type CliIO, warn } from './io.js';
+import { type CliIO, secretsOf, warn } from './io.js';
 import {
   addKeepaliveOptions,
   BECOME_PASSWORD_ENV,
@@ -21,8 +21,9 @@ import {
   positiveInteger,
   positiveSeconds,
 } from './options.js';
+import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends VaultOptions {
   inventory: string[];
   extraVars: string[];
   check?: boolean;
@@ -65,7 +66,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
     .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds);
-  addKeepaliveOptions(command)
+  addVaultOptions(addKeepaliveOptions(command))
     .option('--list-hosts', 'list the hosts of each play and exit')
     .option('--list-tasks', 'list the tasks of each play (after --tags/--skip-tags) and exit')
     .addHelpText(
@@ -114,6 +115,8 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     check: options.check ?? false,
     diff: options.diff ?? false,
     tags,
+    secrets: secretsOf(io),
+    vaultPasswords: vaultPasswords(options, io),
   });
   for (const warning of input.warnings) warn(io, warning);
 

@@ -2,7 +2,7 @@
  * `bosun vars HOST -i INVENTORY [-e ...] [--playbook P]`: every variable the host sees, its
  * value, the layer and place it came from, and the definitions it overrode. With a playbook,
  * the first play that runs on the host adds its vars and vars files. Secret connection
- * variables (passwords, passphrases) are shown masked.
+ * variables (passwords, passphrases) are shown as [redacted], as is every vault value.
  */
 
 import { FactStore, magicVars, playScope } from '../engine/host-scope.js';
@@ -12,13 +12,15 @@ import { CONNECTION_VARIABLES } from '../inventory/connection.js';
 import { extraVarsLayer, parseExtraVars } from '../vars/extra-vars.js';
 import { PRECEDENCE_TEXT } from '../vars/precedence.js';
 import { inventoryLayers, VarScope } from '../vars/scope.js';
+import { REDACTED } from '../vars/secrets.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
 import { loadInventoryForCli } from './exec-command.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIO } from './io.js';
+import { type CliIO, secretsOf } from './io.js';
+import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
-export interface VarsCommandOptions {
+export interface VarsCommandOptions extends VaultOptions {
   inventory: string[];
   extraVars: string[];
   playbook?: string;
@@ -30,7 +32,7 @@ const SECRET_NAMES = new Set<string>([
   ...CONNECTION_VARIABLES.passphrase,
   ...CONNECTION_VARIABLES.becomePassword,
 ]);
-const MASK = '********';
+const MASK = REDACTED;
 /** Magic variables too big to print usefully: they hold every host and group. */
 const HIDDEN = new Set(['hostvars', 'groups']);
 
@@ -39,7 +41,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function registerVarsCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('vars')
     .description('show every variable of a host, where it comes from and what it overrode')
     .argument('<host>', 'an inventory host')
@@ -51,7 +53,8 @@ export function registerVarsCommand(program: Command, io: CliIO, setExit: (code:
       [],
     )
     .option('--playbook <file>', "add the vars and vars_files of the playbook's first play on this host")
-    .option('--json', 'one JSON object per variable per line')
+    .option('--json', 'one JSON object per variable per line');
+  addVaultOptions(command)
     .addHelpText('after', `\n${PRECEDENCE_TEXT}\n`)
     .action(async (host: string, options: VarsCommandOptions) => {
       setExit(await varsCommand(host, options, io));
@@ -67,6 +70,8 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
       inventory: options.inventory,
       extraVars: options.extraVars,
       cwd: io.cwd,
+      secrets: secretsOf(io),
+      vaultPasswords: vaultPasswords(options, io),
     });
     if (!input.inventory.hasHost(host))
       throw new BosunError('BOSUN_INPUT', `no host "${host}" in the inventory`);
@@ -93,7 +98,10 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
   } else {
     const inventory = await loadInventoryForCli(options.inventory, io);
     if (!inventory.hasHost(host)) throw new BosunError('BOSUN_INPUT', `no host "${host}" in the inventory`);
-    const extra = await parseExtraVars(options.extraVars, io.cwd);
+    const extra = await parseExtraVars(options.extraVars, io.cwd, {
+      passwords: vaultPasswords(options, io),
+      secrets: secretsOf(io),
+    });
     const magic = magicVars({
       inventory,
       host,

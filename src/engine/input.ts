@@ -23,8 +23,11 @@ import { templateCandidates } from '../modules/template.js';
 import { type ExtraVars, parseExtraVars } from '../vars/extra-vars.js';
 import { childLocation, locate, type RenderLocation } from '../vars/location.js';
 import { mappingLayer, type VarLayerInput, type VarScope } from '../vars/scope.js';
+import { secretValues } from '../vars/secret-fields.js';
+import { Secrets } from '../vars/secrets.js';
 import { renderText, resolveVariable } from '../vars/template.js';
-import { loadVarsFile } from '../vars/vars-file.js';
+import { loadVarsFile, type VaultContext } from '../vars/vars-file.js';
+import type { VaultPasswordSource } from '../vars/vault.js';
 import { FactStore, magicVars, playScope } from './host-scope.js';
 import { checkTemplates } from './input-templates.js';
 import { allEntries, argPath, type TaskEntry } from './play-plan.js';
@@ -47,6 +50,10 @@ export interface RunInputOptions {
   diff?: boolean;
   /** --tags / --skip-tags: tasks left out are not checked for undefined variables. */
   tags?: TagSelection;
+  /** The run's secrets (the CLI redacts its output with them); a new set when not given. */
+  secrets?: Secrets;
+  /** Passwords of encrypted vars files and values, by vault id. */
+  vaultPasswords?: VaultPasswordSource;
 }
 
 export interface PreparedPlay {
@@ -73,6 +80,8 @@ export interface RunInput {
   cwd: string;
   check: boolean;
   diff: boolean;
+  /** Secret values found so far (vault, passwords, secret role parameters); the run adds more. */
+  secrets: Secrets;
 }
 
 /** Names delegate_to accepts without an inventory entry: the controller itself. */
@@ -88,7 +97,9 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
   }
   const inventory = await loadInventory(options.inventory, { cwd });
   const warnings = [...inventory.warnings];
-  const extraVars = await parseExtraVars(options.extraVars ?? [], cwd);
+  const secrets = options.secrets ?? new Secrets();
+  const vault: VaultContext = { passwords: options.vaultPasswords ?? (async () => undefined), secrets };
+  const extraVars = await parseExtraVars(options.extraVars ?? [], cwd, vault);
   const playbook = await loadPlaybook(options.playbook, {
     cwd,
     ...(options.rolesPath ? { rolesPath: options.rolesPath } : {}),
@@ -120,6 +131,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
       check,
       diff,
       cwd,
+      vault,
     });
     plays.push({ play, index, hosts, varsFiles });
   }
@@ -130,8 +142,10 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
   const connections = new Map<string, HostConnection>();
   const overrides = options.connection ?? {};
   const connect = (host: string) => {
-    if (!connections.has(host))
-      connections.set(host, hostConnection(host, inventory.varsOf(host), overrides));
+    if (connections.has(host)) return;
+    const connection = hostConnection(host, inventory.varsOf(host), overrides);
+    connections.set(host, connection);
+    addConnectionSecrets(secrets, connection);
   };
   for (const { hosts } of plays) for (const host of hosts) connect(host);
   for (const { play, hosts } of plays) {
@@ -152,6 +166,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     cwd,
     check,
     diff,
+    secrets,
   };
   const scopeOf = hostScopes(input);
   checkRoleValues(input, scopeOf);
@@ -163,6 +178,18 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     tags: options.tags ?? ALL_TAGS,
   });
   return input;
+}
+
+/** Connection and become passwords, and key passphrases, are secret wherever they show up. */
+export function addConnectionSecrets(secrets: Secrets, connection: HostConnection): void {
+  const spec = connection.transport as {
+    password?: string;
+    passphrase?: string;
+    becomePassword?: string;
+    bastions?: { password?: string; passphrase?: string }[];
+  };
+  secrets.add([spec.password, spec.passphrase, spec.becomePassword]);
+  for (const hop of spec.bastions ?? []) secrets.add([hop.password, hop.passphrase]);
 }
 
 type HostScopes = (prepared: PreparedPlay, host: string) => VarScope;
@@ -208,6 +235,7 @@ function hostScopes(input: RunInput): HostScopes {
  * host is touched, with the file and key path of the offending value.
  */
 function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
+  const { secrets } = input;
   for (const prepared of input.plays) {
     const { play, hosts } = prepared;
     for (const { ref, role } of play.roles) {
@@ -227,6 +255,7 @@ function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
             // A value that depends on run-time facts is checked when the role's tasks use it.
           }
         }
+        secrets.add(secretValues(role.schema, values));
         const [issue] = roleValueIssues(role, values);
         if (!issue) continue;
         const [name, ...rest] = issue.path;
@@ -250,6 +279,7 @@ interface VarsFilesContext {
   check: boolean;
   diff: boolean;
   cwd: string;
+  vault: VaultContext;
 }
 
 /**
@@ -267,7 +297,10 @@ async function varsFilesByHost(
   const read = async (absolute: string) => {
     let layer = cache.get(absolute);
     if (!layer) {
-      layer = await loadVarsFile(absolute, 'vars files', { display: shown(absolute, context.cwd) });
+      layer = await loadVarsFile(absolute, 'vars files', {
+        display: shown(absolute, context.cwd),
+        vault: context.vault,
+      });
       cache.set(absolute, layer);
     }
     return layer;

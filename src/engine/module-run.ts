@@ -22,6 +22,7 @@ import type {
 import type { UnknownReason } from '../predict/effects.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import { isStaleWrite, STALE_WRITE } from '../transport/verified-write.js';
+import type { Secrets } from '../vars/secrets.js';
 import { type ModulePrediction, predictModule } from './prediction.js';
 import { writeQueue } from './write-queue.js';
 
@@ -42,6 +43,8 @@ export interface ModuleInvocation {
   check: boolean;
   /** Check mode: the host's predictions and the task they are made for. */
   prediction?: ModulePrediction;
+  /** The run's secrets, which the values of a step's `secrets` join. */
+  secrets?: Secrets;
 }
 
 export type ModuleRun =
@@ -127,6 +130,7 @@ async function apply(
     if (!plan.changed) return unchanged(plan);
     const outputs: ExecResult[] = [];
     for (const step of plan.steps) {
+      if (step.secrets) invocation.secrets?.add(step.secrets);
       const stepOptions: ExecOptions = { ...options };
       if (step.stdin !== undefined) stepOptions.stdin = step.stdin;
       const output = await invocation.transport().exec(step.command, stepOptions);

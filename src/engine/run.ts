@@ -26,7 +26,7 @@ import {
 } from './events.js';
 import { HandlerNotifications } from './handlers.js';
 import { FactStore, magicVars, playScope, taskScope } from './host-scope.js';
-import { LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
+import { addConnectionSecrets, LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
 import { handlerEntries, playSections, type TaskEntry } from './play-plan.js';
 import { verdictAfterTask } from './policy.js';
 import { Predictions } from './prediction.js';
@@ -110,7 +110,9 @@ class PlaybookRunner {
     return this.options.signal?.aborted ?? false;
   }
 
-  private emit(event: RunEvent): void {
+  /** Every event leaves the engine with the run's secrets redacted (src/vars/secrets.ts). */
+  private emit(raw: RunEvent): void {
+    const event = this.input.secrets.redactDeep(raw);
     if (event.type === 'host_result') {
       let recap = this.recap.get(event.host);
       if (!recap) {
@@ -257,6 +259,7 @@ class PlaybookRunner {
     } else {
       throw new BosunError('BOSUN_INPUT', `delegate_to: no host "${name}" in the inventory`);
     }
+    addConnectionSecrets(this.input.secrets, connection);
     this.connections.set(name, connection);
     return connection;
   }
@@ -330,6 +333,7 @@ class BatchRunner {
       connectionFor: (host) => runner.connectionFor(host),
       emit: (event) => runner.emitEvent(event),
       sleep: (ms) => runner.sleep(ms),
+      secrets: input.secrets,
     };
   }
 

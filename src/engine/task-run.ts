@@ -16,6 +16,7 @@ import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/ef
 import type { Transport } from '../transport/types.js';
 import type { RenderLocation } from '../vars/location.js';
 import type { VarScope } from '../vars/scope.js';
+import type { Secrets } from '../vars/secrets.js';
 import {
   evaluateCondition,
   renderTemplateFile,
@@ -46,6 +47,8 @@ export interface TaskRunContext {
   connectionFor(host: string): HostConnection;
   emit(event: RunEvent): void;
   sleep(ms: number): Promise<void>;
+  /** The run's secrets: what a `no_log` task registers or sets joins them. */
+  secrets: Secrets;
 }
 
 export interface HostTaskResult {
@@ -140,6 +143,11 @@ export async function runTaskOnHost(
       if (typeof message === 'string') c.emit({ type: 'warning', host, message });
   }
 
+  // A no_log task's result stays usable by later tasks, but whatever of it they print is redacted.
+  if (task.noLog) {
+    c.secrets.add(noLogOutputs(attempt.registered, task.loopVar));
+    if (attempt.facts) c.secrets.add(attempt.facts);
+  }
   if (task.register) c.facts.set(host, task.register, attempt.registered, factSource('register', entry));
   if (watch) rememberUnknown(watch, entry, self, attempt);
   const result: HostTaskResult = {
@@ -156,6 +164,45 @@ export async function runTaskOnHost(
       c.facts.set(host, name, value, factSource('set_fact', entry));
   }
   return result;
+}
+
+/**
+ * What a no_log task's result holds that may be secret: its output and values, not Bosun's
+ * own bookkeeping (status flags, the path it worked on, the loop's item), which later tasks
+ * print as a matter of course.
+ */
+const BOOKKEEPING = new Set([
+  'changed',
+  'failed',
+  'skipped',
+  'skip_reason',
+  'unknown',
+  'rc',
+  'attempts',
+  'ansible_loop_var',
+  'path',
+  'dest',
+  'src',
+  'state',
+  'mode',
+  'owner',
+  'group',
+  'warnings',
+]);
+
+function noLogOutputs(registered: Record<string, unknown>, loopVar: string): unknown[] {
+  const out: unknown[] = [];
+  for (const [key, value] of Object.entries(registered)) {
+    if (BOOKKEEPING.has(key) || key === loopVar) continue;
+    if (key === 'results' && Array.isArray(value)) {
+      for (const item of value)
+        if (item !== null && typeof item === 'object')
+          out.push(...noLogOutputs(item as Record<string, unknown>, loopVar));
+      continue;
+    }
+    out.push(value);
+  }
+  return out;
 }
 
 /** Check mode: the variables a task reads, to know when it uses a result not known before the run. */
@@ -410,6 +457,7 @@ async function runSingle(
         becomeUser,
         env,
         check,
+        secrets: c.secrets,
       };
       if (check && c.predictions) {
         invocation.prediction = {

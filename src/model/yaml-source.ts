@@ -154,12 +154,28 @@ const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
  * which would turn a host or key named `y` into `true`; PyYAML (so Ansible) does not.
  */
 function pyyamlBooleans(tags: Tags): Tags {
-  return tags.map((tag) => {
+  const booleans = tags.map((tag) => {
     if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || !('test' in tag) || !tag.test)
       return tag;
     return { ...tag, test: tag.identify?.(true) ? PY_TRUE : PY_FALSE };
   });
+  return [...booleans, VAULT_SCALAR_TAG];
 }
+
+/**
+ * A `!vault |` scalar: an encrypted value inside plain YAML. Parsing keeps the ciphertext; the
+ * vars file reader decrypts it (src/vars/vault.ts), so elsewhere it never passes for a string.
+ */
+export class VaultScalar {
+  constructor(readonly text: string) {}
+}
+
+const VAULT_SCALAR_TAG = {
+  tag: '!vault',
+  identify: (value: unknown) => value instanceof VaultScalar,
+  resolve: (text: string) => new VaultScalar(text),
+  stringify: (item: { value: unknown }) => (item.value as VaultScalar).text,
+};
 
 function yamlMessage(message: string): string {
   // Without prettyErrors the library still sometimes appends its own position; ours is in front.

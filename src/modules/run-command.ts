@@ -3,6 +3,7 @@
  * (`command: make creates=/opt/app/bin chdir=/src`), creates/removes decided from gathered
  * facts (so check mode can predict), and the task result built from the command's output.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
@@ -10,7 +11,7 @@ import { type ExistsQuery, parsePathsExist, pathsExistScript } from '../facts/pa
 import type { Effect } from '../predict/effects.js';
 import type { Overlay } from '../predict/overlay.js';
 import { overlayExists } from '../predict/paths.js';
-import { quote, type RawShell, sh } from '../transport/quote.js';
+import { quote, type RawShell, raw, sh } from '../transport/quote.js';
 import type { ExecResult } from '../transport/types.js';
 import { shellWords, splitShellWords } from './shell-words.js';
 import { isTemplated } from './templated.js';
@@ -236,7 +237,7 @@ function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): P
   }
   const program =
     style === 'shell'
-      ? sh`${run.executable ?? '/bin/sh'} -c ${run.script as string}`
+      ? scriptOnFd(run.executable ?? '/bin/sh', run.script as string)
       : // exec: the first word is always a program, never a shell keyword or builtin.
         sh`exec ${run.words as string[]}`;
   const command = run.chdir !== undefined ? sh`cd -- ${run.chdir} && ${program}` : program;
@@ -251,6 +252,17 @@ function runPlan(args: RunArgs, facts: RunFacts | undefined, style: RunStyle): P
     result: { cmd: run.display },
     effects: runEffects(run),
   };
+}
+
+/**
+ * The shell reads the script from a here-document on fd 3, not from `-c SCRIPT`: a script in
+ * argv shows in the host's process list (and in auth.log under sudo), with whatever secrets
+ * it was rendered with. The delimiter is named after the script's hash, so the script cannot
+ * hold it, and the step's own stdin stays the script's stdin.
+ */
+function scriptOnFd(executable: string, script: string): RawShell {
+  const end = `BOSUN_SCRIPT_${createHash('sha256').update(script).digest('hex').slice(0, 16)}`;
+  return raw(`${sh`${executable}`.text} /dev/fd/3 3<<'${end}'\n${script}\n${end}`);
 }
 
 function skipped(run: ResolvedRun, why: string): Plan {

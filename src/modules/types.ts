@@ -38,8 +38,12 @@ export interface Step {
   stdin?: string | Buffer;
   /** What the step does, for logs ("write /etc/motd"). */
   description: string;
-  /** The command line itself must not be logged. */
-  sensitive?: boolean;
+  /**
+   * Values the step carries (on stdin) that must never be printed, such as a password hash:
+   * the engine adds them to the run's secrets before the step runs, so any output that
+   * holds them (a failure echoing its input) is redacted.
+   */
+  secrets?: string[];
 }
 
 export type NoChangePlan = { changed: false; reason: string; result?: Record<string, unknown> };

@@ -278,7 +278,7 @@ function passwordStep(name: string, field: string): Step {
     command: joinLines([raw('set -e'), ...receiveLines(payloadOf(line)), raw('chpasswd -e < "$tmp"')]),
     stdin: line,
     description: `set the password of ${name}`,
-    sensitive: true,
+    secrets: [field],
   };
 }
 

@@ -39,13 +39,28 @@ export function newStartMarkers(): StartMarkers {
   return { prompt: `[bosun-sudo-${id}] password:`, started: `BOSUN-STARTED-${id}` };
 }
 
+/** A command as it is started: a fixed command line, and the input that carries the script. */
+export interface CommandLaunch {
+  /** What the host's process list (and sudo's auth.log) shows: no script, no environment value. */
+  line: string;
+  /** The script (environment assignments, then the command) in bytes, read first from stdin. */
+  script: Buffer;
+}
+
 /**
- * The command line: `sudo -S` with a one-off prompt when asked, then the command in its own
- * process group, after a first line that names the group. The password is written only when
- * sudo prints our prompt, and the caller's stdin (with sudo) only once that line shows the
- * command itself is running, so neither can reach the wrong reader.
+ * The command line: `sudo -S` with a one-off prompt when asked, then a fixed shell in its own
+ * process group that prints a first line naming the group, reads exactly the script's bytes
+ * from stdin (GNU `head -c` reads no further, so the caller's input stays for the script) and
+ * runs it. The script and the environment values travel on stdin, so they never reach argv,
+ * `ps` or sudo's log. The password is written only when sudo prints our prompt, and the script
+ * and the caller's stdin (with sudo) only once the first line shows the shell itself is
+ * running, so neither can reach the wrong reader.
  */
-export function buildCommandLine(command: RawShell, options: ExecOptions, markers: StartMarkers): string {
+export function buildCommandLine(
+  command: RawShell,
+  options: ExecOptions,
+  markers: StartMarkers,
+): CommandLaunch {
   let body = command.text;
   if (options.env && Object.keys(options.env).length > 0) {
     const assignments = Object.entries(options.env).map(([k, v]) => {
@@ -53,14 +68,25 @@ export function buildCommandLine(command: RawShell, options: ExecOptions, marker
         throw new BosunError('BOSUN_INPUT', `invalid environment variable name: ${k}`);
       return `${k}=${quote(v)}`;
     });
-    body = `export ${assignments.join(' ')}; ${body}`;
+    body = `export ${assignments.join(' ')}\n${body}`;
   }
+  // The last line proves the script arrived whole: a cut script is never run in part.
+  const end = `# end ${markers.started}`;
+  const script = Buffer.from(`${body}\n${end}\n`, 'utf8');
+  // `x` then `${s%x}` keeps the script's trailing line breaks, which $(...) would strip.
+  const reader = [
+    `echo ${markers.started} $$`,
+    `s=$(head -c ${script.length}; echo x)`,
+    `case $s in *'${end}'?x) ;; *) echo 'bosun: the command did not arrive whole' >&2; exit 125;; esac`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
+    'eval "${s%x}"',
+  ].join('; ');
   // `exec`: the shell that reads this line becomes the command, so a shell that leads a
   // process group (an SSH session, a detached local child) hands that group on.
-  const grouped = sh`/bin/sh -c ${OWN_GROUP} bosun ${`echo ${markers.started} $$; ${body}`}`.text;
-  if (!options.sudo) return `exec ${grouped}`;
+  const grouped = sh`/bin/sh -c ${OWN_GROUP} bosun ${reader}`.text;
+  if (!options.sudo) return { line: `exec ${grouped}`, script };
   const user = options.user ?? 'root';
-  return `exec ${sh`sudo -S -p ${markers.prompt} -H -u ${user} --`.text} ${grouped}`;
+  return { line: `exec ${sh`sudo -S -p ${markers.prompt} -H -u ${user} --`.text} ${grouped}`, script };
 }
 
 /**
@@ -151,7 +177,7 @@ export class RemoteCommand {
     const started = Date.now();
     const { options, context } = this;
     const markers = newStartMarkers();
-    const line = buildCommandLine(this.command, options, markers);
+    const { line, script } = buildCommandLine(this.command, options, markers);
     const opening = context.open(line);
     let proc: RemoteProcess;
     try {
@@ -174,6 +200,7 @@ export class RemoteCommand {
     const stderr: Buffer[] = [];
     const input = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
     const sendInput = () => {
+      proc.stdin.write(script);
       if (input && input.length > 0) proc.stdin.write(input);
       proc.stdin.end();
     };

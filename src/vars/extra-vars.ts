@@ -10,7 +10,7 @@
 import { BosunError } from '../errors.js';
 import { formatPosition, parseYaml } from '../model/yaml-source.js';
 import type { VarDefinitionInput, VarLayerInput } from './scope.js';
-import { invalidNameMessage, readVarsFile, VAR_NAME, varsOfSource } from './vars-file.js';
+import { invalidNameMessage, readVarsFile, VAR_NAME, type VaultContext, varsOfSource } from './vars-file.js';
 
 export interface ExtraVars {
   /** Effective values (the last -e setting a name wins). */
@@ -24,10 +24,11 @@ export interface ExtraVars {
 export async function parseExtraVars(
   args: readonly string[],
   cwd: string = process.cwd(),
+  vault?: VaultContext,
 ): Promise<ExtraVars> {
   const definitions: VarDefinitionInput[] = [];
   for (const [index, arg] of args.entries()) {
-    definitions.push(...(await parseOne(arg, `-e #${index + 1}`, cwd)));
+    definitions.push(...(await parseOne(arg, `-e #${index + 1}`, cwd, vault)));
   }
   const values: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
@@ -43,14 +44,24 @@ export function extraVarsLayer(extra: ExtraVars): VarLayerInput {
   return { layer: 'extra vars', source: '-e', definitions: extra.definitions };
 }
 
-async function parseOne(arg: string, label: string, cwd: string): Promise<VarDefinitionInput[]> {
+async function parseOne(
+  arg: string,
+  label: string,
+  cwd: string,
+  vault: VaultContext | undefined,
+): Promise<VarDefinitionInput[]> {
   const trimmed = arg.trim();
   if (trimmed === '')
     throw new BosunError('BOSUN_INPUT', `${label}: empty value: expected key=value, @file or a mapping`);
   if (trimmed.startsWith('@')) {
     const path = trimmed.slice(1);
     if (path === '') throw new BosunError('BOSUN_INPUT', `${label}: "@" needs a file name: -e @vars.yml`);
-    const { source, values } = await readVarsFile(path, { cwd, display: path, what: 'extra vars file' });
+    const { source, values } = await readVarsFile(path, {
+      cwd,
+      display: path,
+      what: 'extra vars file',
+      vault,
+    });
     return Object.entries(values).map(([name, value]) => ({
       name,
       value,

@@ -6,9 +6,24 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BosunError } from '../errors.js';
 import { issueError } from '../model/validate.js';
-import { describeValue, parseYaml, type YamlSource } from '../model/yaml-source.js';
+import { describeValue, parseYaml, pathText, VaultScalar, type YamlSource } from '../model/yaml-source.js';
 import type { VarLayerName } from './precedence.js';
 import { mappingLayer, type VarLayerInput } from './scope.js';
+import type { Secrets } from './secrets.js';
+import { isVaultText, openVault, type VaultPasswordSource } from './vault.js';
+
+/** What reading encrypted vars needs: the passwords, and the run's secrets to add the values to. */
+export interface VaultContext {
+  passwords: VaultPasswordSource;
+  secrets: Secrets;
+}
+
+export interface VarsFileOptions {
+  cwd?: string;
+  display?: string;
+  what?: string;
+  vault?: VaultContext | undefined;
+}
 
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -40,7 +55,7 @@ export function varsOfSource(source: YamlSource, what = 'a vars file'): Record<s
  */
 export async function readVarsFile(
   path: string,
-  options: { cwd?: string; display?: string; what?: string } = {},
+  options: VarsFileOptions = {},
 ): Promise<{ source: YamlSource; values: Record<string, unknown> }> {
   const display = options.display ?? path;
   const absolute = resolve(options.cwd ?? process.cwd(), path);
@@ -57,15 +72,51 @@ export async function readVarsFile(
       details: { file: display },
     });
   }
+  const encrypted = isVaultText(text);
+  if (encrypted) text = await openVault(text, noPasswords(options.vault), display);
   const source = parseYaml(text, display);
-  return { source, values: varsOfSource(source, options.what) };
+  const values = await openValues(varsOfSource(source, options.what), options.vault, display, []);
+  // Every value of an encrypted file is secret, as is each `!vault` value (openValues).
+  if (encrypted) options.vault?.secrets.add(values);
+  return { source, values: values as Record<string, unknown> };
+}
+
+function noPasswords(vault: VaultContext | undefined): VaultPasswordSource {
+  return vault ? vault.passwords : async () => undefined;
+}
+
+/** The values with each `!vault` scalar decrypted (and added to the run's secrets). */
+async function openValues(
+  value: unknown,
+  vault: VaultContext | undefined,
+  file: string,
+  path: (string | number)[],
+): Promise<unknown> {
+  if (value instanceof VaultScalar) {
+    const plain = await openVault(value.text, noPasswords(vault), `${file}: ${pathText(path)}`);
+    vault?.secrets.add(plain);
+    return plain;
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const [index, item] of value.entries())
+      out.push(await openValues(item, vault, file, [...path, index]));
+    return out;
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      out[key] = await openValues(item, vault, file, [...path, key]);
+    return out;
+  }
+  return value;
 }
 
 /** A vars file as a variable layer (play `vars_files:` use `vars files`). */
 export async function loadVarsFile(
   path: string,
   layer: VarLayerName = 'vars files',
-  options: { cwd?: string; display?: string } = {},
+  options: VarsFileOptions = {},
 ): Promise<VarLayerInput> {
   const { source, values } = await readVarsFile(path, options);
   return mappingLayer(layer, source, [], values);

@@ -87,7 +87,7 @@ export async function runCase(moduleName: string, c: FixtureCase): Promise<Recor
         description: step.description,
       };
       if (step.stdin !== undefined) s.stdin = showBytes(Buffer.from(step.stdin));
-      if (step.sensitive) s.sensitive = true;
+      if (step.secrets) s.secrets = step.secrets;
       return s;
     });
     if (plan.diffs) out.diffs = plan.diffs;

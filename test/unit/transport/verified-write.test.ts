@@ -222,7 +222,8 @@ describe("the transports' put", () => {
 
   it('fails with BOSUN_TRANSFER and keeps the old file when the end of the input is lost', async () => {
     const { dir, target } = folder('old\n');
-    const t = new LossyTransport((input) => input.subarray(0, 600 * 1024));
+    // The input starts with the command's script; the content is what follows it.
+    const t = new LossyTransport((input) => input.subarray(0, input.length - content.length + 600 * 1024));
     const error = await t.put(target, content).catch((e: unknown) => e);
     expect(isBosunError(error, 'BOSUN_TRANSFER')).toBe(true);
     expect((error as Error).message).toContain(`${INCOMPLETE_INPUT}: received ${600 * 1024} bytes`);
