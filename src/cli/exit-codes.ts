@@ -25,5 +25,6 @@ export function exitCodeOf(error: BosunError): number {
   ) {
     return EXIT.input;
   }
+  if (error.code === 'BOSUN_INTERRUPTED') return EXIT.interrupted;
   return EXIT.error;
 }

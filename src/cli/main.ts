@@ -27,6 +27,7 @@ import {
 import { registerRunCommand } from './run-command.js';
 import { registerSchemaCommand } from './schema-command.js';
 import { registerVarsCommand } from './vars-command.js';
+import { registerVaultCommand } from './vault-command.js';
 
 export function bosunVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -79,6 +80,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   registerRunCommand(program, io, setExit);
   registerVarsCommand(program, io, setExit);
   registerSchemaCommand(program, io, setExit);
+  registerVaultCommand(program, io, setExit);
 
   const inventory = program.command('inventory').description('show an inventory');
   inventory
