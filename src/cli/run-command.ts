@@ -23,6 +23,9 @@ import {
 } from './options.js';
 import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
+/** Sends the secret lookups (ssm, aws_secret) to this URL instead of AWS: a local stand-in. */
+export const AWS_ENDPOINT_ENV = 'BOSUN_AWS_ENDPOINT_URL';
+
 export interface RunCommandOptions extends VaultOptions {
   inventory: string[];
   extraVars: string[];
@@ -117,6 +120,7 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     tags,
     secrets: secretsOf(io),
     vaultPasswords: vaultPasswords(options, io),
+    awsEndpoint: io.env[AWS_ENDPOINT_ENV] || undefined,
   });
   for (const warning of input.warnings) warn(io, warning);
 

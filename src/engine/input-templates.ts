@@ -20,6 +20,7 @@ import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-type
 import { isText } from '../modules/file-write.js';
 import { getModule } from '../modules/registry.js';
 import { childLocation, type RenderLocation } from '../vars/location.js';
+import { pendingLookup } from '../vars/lookups.js';
 import type { VarDefinition, VarScope } from '../vars/scope.js';
 import {
   evaluateCondition,
@@ -275,7 +276,10 @@ function checkOnHost(templates: TaskTemplates, scope: VarScope, runTime: Readonl
     check.require(templates.loop);
     // Items known only at run time may be none: what the task renders per item is left to the run.
     if (!check.decidable(templates.loop)) return;
-    contexts = loopItems(task, scope).map((item) =>
+    const items = unlessLookup(() => loopItems(task, scope));
+    // A loop over a secret lookup is known only once the run fetched it.
+    if (!items) return;
+    contexts = items.map((item) =>
       scope.with('loop', 'loop', { [task.loopVar]: item, ansible_loop_var: task.loopVar }),
     );
   }
@@ -290,7 +294,9 @@ function checkOnHost(templates: TaskTemplates, scope: VarScope, runTime: Readonl
         required.add(condition);
       }
       if (!itemCheck.decidable(condition.inspection)) return;
-      if (!evaluateCondition(condition.expr, context, condition.where)) {
+      const holds = unlessLookup(() => evaluateCondition(condition.expr, context, condition.where));
+      if (holds === undefined) return;
+      if (!holds) {
         runs = false;
         break;
       }
@@ -298,6 +304,16 @@ function checkOnHost(templates: TaskTemplates, scope: VarScope, runTime: Readonl
     if (!runs) continue;
     for (const inspection of templates.always) itemCheck.require(inspection);
     return;
+  }
+}
+
+/** `render()`, or undefined when it needs a secret lookup (fetched by the run, not before). */
+function unlessLookup<T>(render: () => T): T | undefined {
+  try {
+    return render();
+  } catch (error) {
+    if (pendingLookup(error)) return undefined;
+    throw error;
   }
 }
 

@@ -22,6 +22,7 @@ import { issueError } from '../model/validate.js';
 import { templateCandidates } from '../modules/template.js';
 import { type ExtraVars, parseExtraVars } from '../vars/extra-vars.js';
 import { childLocation, locate, type RenderLocation } from '../vars/location.js';
+import { awsLookupFetcher, type LookupFetcher, Lookups } from '../vars/lookups.js';
 import { mappingLayer, type VarLayerInput, type VarScope } from '../vars/scope.js';
 import { secretValues } from '../vars/secret-fields.js';
 import { Secrets } from '../vars/secrets.js';
@@ -54,6 +55,9 @@ export interface RunInputOptions {
   secrets?: Secrets;
   /** Passwords of encrypted vars files and values, by vault id. */
   vaultPasswords?: VaultPasswordSource;
+  /** How secret lookups are fetched (default: the AWS SDK, to `awsEndpoint` when given). */
+  lookupFetcher?: LookupFetcher;
+  awsEndpoint?: string | undefined;
 }
 
 export interface PreparedPlay {
@@ -82,6 +86,8 @@ export interface RunInput {
   diff: boolean;
   /** Secret values found so far (vault, passwords, secret role parameters); the run adds more. */
   secrets: Secrets;
+  /** The run's secret lookups (ssm, aws_secret), each fetched once. */
+  lookups: Lookups;
 }
 
 /** Names delegate_to accepts without an inventory entry: the controller itself. */
@@ -167,6 +173,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     check,
     diff,
     secrets,
+    lookups: new Lookups(options.lookupFetcher ?? awsLookupFetcher(options.awsEndpoint), secrets),
   };
   const scopeOf = hostScopes(input);
   checkRoleValues(input, scopeOf);

@@ -22,6 +22,7 @@ import type {
 import type { UnknownReason } from '../predict/effects.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import { isStaleWrite, STALE_WRITE } from '../transport/verified-write.js';
+import type { Lookups } from '../vars/lookups.js';
 import type { Secrets } from '../vars/secrets.js';
 import { type ModulePrediction, predictModule } from './prediction.js';
 import { writeQueue } from './write-queue.js';
@@ -45,6 +46,8 @@ export interface ModuleInvocation {
   prediction?: ModulePrediction;
   /** The run's secrets, which the values of a step's `secrets` join. */
   secrets?: Secrets;
+  /** The run's secret lookups, fetched when a render needs one. */
+  lookups?: Lookups;
 }
 
 export type ModuleRun =
@@ -71,10 +74,15 @@ export function execOptions(invocation: ModuleInvocation): ExecOptions {
 
 export async function runModule(invocation: ModuleInvocation): Promise<ModuleRun> {
   const { module, ctx } = invocation;
-  const args = module.prepare ? await module.prepare(invocation.args, ctx) : invocation.args;
+  // Controller-side work only renders and reads: run again once a lookup it needs is fetched.
+  const again = <T>(work: () => T | Promise<T>) =>
+    invocation.lookups ? invocation.lookups.retrying(work) : work();
+  const prepare = module.prepare;
+  const args = prepare ? await again(() => prepare(invocation.args, ctx)) : invocation.args;
   if (module.kind === 'controller') {
-    if (!module.controller) return { kind: 'done', outcome: { changed: false, result: {} } };
-    return { kind: 'done', outcome: module.controller(args, ctx) };
+    const controller = module.controller;
+    if (!controller) return { kind: 'done', outcome: { changed: false, result: {} } };
+    return { kind: 'done', outcome: await again(() => controller(args, ctx)) };
   }
   if (invocation.check) return predictModule(invocation, args);
 

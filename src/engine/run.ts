@@ -12,6 +12,7 @@ import { loginUser } from '../transport/login-user.js';
 import type { TransportSpec } from '../transport/registry.js';
 import { TransportRun } from '../transport/registry.js';
 import type { Transport } from '../transport/types.js';
+import { withLookups } from '../vars/lookups.js';
 import type { VarScope } from '../vars/scope.js';
 import { renderText } from '../vars/template.js';
 import { pLimit } from '../vendor/p-limit.js';
@@ -75,7 +76,8 @@ export async function runPlaybook(input: RunInput, options: RunPlaybookOptions):
   const started = Date.now();
   const runner = new PlaybookRunner(input, options);
   try {
-    return await runner.run(started);
+    // Every render of the run answers its lookup helpers from the run's own cache.
+    return await withLookups(input.lookups, () => runner.run(started));
   } finally {
     await runner.close();
   }
@@ -334,6 +336,7 @@ class BatchRunner {
       emit: (event) => runner.emitEvent(event),
       sleep: (ms) => runner.sleep(ms),
       secrets: input.secrets,
+      lookups: input.lookups,
     };
   }
 
@@ -373,7 +376,7 @@ class BatchRunner {
   /** Run one task (or handler) on `hosts`, linear: returns when every host is done. */
   private async runTask(entry: TaskEntry, hosts: string[]): Promise<HostTaskResult[]> {
     const { task } = entry;
-    const name = this.displayName(entry, hosts[0]!);
+    const name = await this.displayName(entry, hosts[0]!);
     const role = entry.roleUse?.role.name;
     if (entry.handler) {
       this.runner.emitEvent({
@@ -537,12 +540,14 @@ class BatchRunner {
   }
 
   /** The task's name with its templates rendered for the first host (as written when that fails). */
-  private displayName(entry: TaskEntry, host: string): string {
+  private async displayName(entry: TaskEntry, host: string): Promise<string> {
     const { task } = entry;
     if (!task.name.includes('{{')) return task.name;
     try {
       const scope = taskScope(this.bases.get(host)!, entry, this.context.facts.layer(host));
-      return renderText(task.name, scope, { source: task.source, path: [...task.path, 'name'] });
+      return await this.context.lookups.retrying(() =>
+        renderText(task.name, scope, { source: task.source, path: [...task.path, 'name'] }),
+      );
     } catch {
       return task.name;
     }

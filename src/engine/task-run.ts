@@ -15,6 +15,7 @@ import { type Diff, isFileDiff, type ModuleContext, type ModuleDefinition } from
 import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/effects.js';
 import type { Transport } from '../transport/types.js';
 import type { RenderLocation } from '../vars/location.js';
+import { type Lookups, pendingLookup } from '../vars/lookups.js';
 import type { VarScope } from '../vars/scope.js';
 import type { Secrets } from '../vars/secrets.js';
 import {
@@ -49,6 +50,8 @@ export interface TaskRunContext {
   sleep(ms: number): Promise<void>;
   /** The run's secrets: what a `no_log` task registers or sets joins them. */
   secrets: Secrets;
+  /** The run's secret lookups (ssm, aws_secret), fetched the first time a render needs them. */
+  lookups: Lookups;
 }
 
 export interface HostTaskResult {
@@ -107,6 +110,7 @@ export async function runTaskOnHost(
   let outcome: { attempt: Attempt; loop: boolean };
   try {
     let scope = taskScope(base, entry, c.facts.layer(host));
+    await c.lookups.retrying(() => touchTemplates(entry, scope));
     if (watch) scope = scope.watched((name) => watch.reads.add(name));
     if (task.loop !== undefined) {
       outcome = { attempt: await runLoop(c, entry, host, scope, event, emit, self, watch), loop: true };
@@ -356,6 +360,42 @@ async function runLoop(
   return attempt;
 }
 
+/**
+ * Render what the task will render (conditions, loop, arguments, environment, delegate_to,
+ * become_user), each item's too, only to stop at a secret lookup not fetched yet: the caller
+ * fetches it and calls again, so the run's renders find every value they need. Any other
+ * error is left for the run to report where it happens.
+ */
+function touchTemplates(entry: TaskEntry, scope: VarScope): void {
+  const { task } = entry;
+  const attempt = <T>(render: () => T): T | undefined => {
+    try {
+      return render();
+    } catch (error) {
+      if (pendingLookup(error)) throw error;
+      return undefined;
+    }
+  };
+  for (const { expr, where } of conditions(entry)) attempt(() => evaluateCondition(expr, scope, where));
+  const items = task.loop === undefined ? [undefined] : (attempt(() => loopItems(task, scope)) ?? []);
+  for (const item of items) {
+    const itemScope =
+      task.loop === undefined
+        ? scope
+        : scope.with('loop', 'loop', { [task.loopVar]: item, ansible_loop_var: task.loopVar });
+    const raw = new Set(getModule(task.module)?.rawArgs ?? []);
+    for (const [name, value] of Object.entries(task.args))
+      if (!raw.has(name))
+        attempt(() => renderValue(value, itemScope, { source: task.source, path: argPath(task, name) }));
+    for (const [key, value] of [
+      ['environment', task.environment],
+      ['delegate_to', task.delegateTo],
+      ['become_user', task.becomeUser],
+    ] as const)
+      if (value !== undefined) attempt(() => renderValue(value, itemScope, at(task, key)));
+  }
+}
+
 /** The conditions a task runs under: its role reference's `when`, then its own. */
 function conditions(entry: TaskEntry): { expr: unknown; where: RenderLocation }[] {
   const list: { expr: unknown; where: RenderLocation }[] = [];
@@ -458,6 +498,7 @@ async function runSingle(
         env,
         check,
         secrets: c.secrets,
+        lookups: c.lookups,
       };
       if (check && c.predictions) {
         invocation.prediction = {

@@ -1,16 +1,19 @@
 /**
  * The template helpers, the only functions a playbook can call. They run on the controller
- * and touch nothing but their arguments: no file, environment or network lookups.
+ * and touch nothing but their arguments: no file or environment lookups. The secret lookups
+ * (`ssm`, `aws_secret`) read values the run fetched from AWS (lookups.ts); they never wait.
  *
  * A missing variable arrives as an `Undefined` value. Ordinary helpers hand it on untouched,
  * so the error names the variable where the value is finally used; `default`, `defined`,
  * `and` and `or` look at it (`and (defined x) (eq x 1)` is false, not an error, when x is
  * missing, as Python's short-circuit would have it).
  */
+import { BosunError } from '../errors.js';
 import { describeValue } from '../model/yaml-source.js';
 import { quote } from '../transport/quote.js';
 import type { HandlebarsInstance, HelperOptions, SourceLocation } from '../vendor/handlebars.js';
 import { stringify } from '../vendor/yaml.js';
+import { currentLookups, type LookupCall } from './lookups.js';
 import { INTERNAL, type LookupKind } from './template-ast.js';
 import type { UndefinedPassing } from './template-names.js';
 
@@ -75,6 +78,8 @@ export const HELPER_NAMES = [
   'lookup',
   'dict2items',
   'subelements',
+  'ssm',
+  'aws_secret',
 ] as const;
 
 /** Block helpers: `{{#if x}}...{{else}}...{{/if}}`; `raw` keeps `{{ }}` inside it literal. */
@@ -167,7 +172,50 @@ function compare(name: string, a: unknown, b: unknown): number {
   );
 }
 
+/** A lookup's value from the run's cache; outside a run (checks at load) it is always pending. */
+function lookup(call: LookupCall): string {
+  const lookups = currentLookups();
+  if (lookups) return lookups.value(call);
+  throw new BosunError('BOSUN_LOOKUP', `${call.name} is looked up when the run needs it`, {
+    details: { pending: call },
+  });
+}
+
+function lookupName(helper: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '')
+    throw new HelperError(`${helper}: expected a name (a string), got ${describeValue(value)}`);
+  return value;
+}
+
+function regionOf(hash: Record<string, unknown>): string | undefined {
+  return hash.region === undefined ? undefined : String(hash.region);
+}
+
 const SPECS: Record<(typeof HELPER_NAMES)[number], HelperSpec> = {
+  ssm: {
+    arity: [1, 1],
+    options: ['region'],
+    fn: ([name], hash) => lookup({ service: 'ssm', name: lookupName('ssm', name), region: regionOf(hash) }),
+  },
+  aws_secret: {
+    arity: [1, 1],
+    options: ['region', 'key'],
+    fn: ([id], hash) => {
+      const name = lookupName('aws_secret', id);
+      const text = lookup({ service: 'secretsmanager', name, region: regionOf(hash) });
+      if (hash.key === undefined) return text;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new HelperError(`aws_secret "${name}": key=${String(hash.key)} needs a JSON secret`);
+      }
+      const value = own(parsed, String(hash.key));
+      if (value === MISSING)
+        throw new HelperError(`aws_secret "${name}": no key "${String(hash.key)}" in the secret`);
+      return value;
+    },
+  },
   default: {
     arity: [2, 3],
     seesUndefined: true,
