@@ -13,6 +13,16 @@ const State = Type.Union([Type.Literal('present'), Type.Literal('absent')]);
 const SSH_KEY =
   '^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}(?: [^\\r\\n]*)?$';
 
+/** A crypt(3) hash; `secret`: redacted from every output of a run (src/vars/secret-fields.ts). */
+const PasswordHash = (description: string) =>
+  Type.String({
+    secret: true,
+    pattern: '^(?:\\$[^\\s:]+|[!*][^\\s:]*)$',
+    errorMessage:
+      'must be a password hash ("$6$..." from mkpasswd -m sha-512) or "!" (locked), never the password itself',
+    description,
+  });
+
 const Account = Type.Object(
   {
     name: Type.String({
@@ -61,15 +71,9 @@ const Account = Type.Object(
       }),
     ),
     password: Type.Optional(
-      Type.String({
-        // Redacted from every output of a run (src/vars/secret-fields.ts).
-        secret: true,
-        pattern: '^(?:\\$[^\\s:]+|[!*][^\\s:]*)$',
-        errorMessage:
-          'must be a password hash ("$6$..." from mkpasswd -m sha-512) or "!" (locked), never the password itself',
-        description:
-          'Password hash in crypt(3) form (mkpasswd -m sha-512), or "!" to lock the password; without it the password is left as it is.',
-      }),
+      PasswordHash(
+        'Password hash in crypt(3) form (mkpasswd -m sha-512), or "!" to lock the password; without it (and without users_password_hashes) the password is left as it is.',
+      ),
     ),
   },
   { additionalProperties: false },
@@ -90,6 +94,15 @@ export const UsersParams = Type.Object(
     users_enabled_as_root: StateMap(
       'login: present | absent. present: a sudoers.d drop-in (checked with visudo -cf before it is installed); absent: the drop-in is removed.',
     ),
+    users_password_hashes: Type.Record(
+      Type.String(),
+      PasswordHash('Password hash of the login, for this environment: wins over the password in users.'),
+      {
+        default: {},
+        description:
+          'login: password hash, kept apart from users in an encrypted vars file per environment (vars/<ENV>/secrets.yml).',
+      },
+    ),
     users_sudo_nopasswd: Type.Boolean({
       default: true,
       description: 'Users enabled as root use sudo without typing a password (key-only accounts have none).',
@@ -108,7 +121,7 @@ export type UsersParams = Static<typeof UsersParams>;
 /** Logins are valid and those of the state maps are people of `users`; uids are not shared. */
 export function checkUsers(params: Partial<UsersParams>): RoleParamIssue[] {
   const issues: RoleParamIssue[] = [];
-  for (const map of ['users', 'users_state', 'users_enabled_as_root'] as const) {
+  for (const map of ['users', 'users_state', 'users_enabled_as_root', 'users_password_hashes'] as const) {
     for (const login of Object.keys(params[map] ?? {})) {
       if (!LOGIN.test(login)) {
         issues.push({
@@ -121,7 +134,7 @@ export function checkUsers(params: Partial<UsersParams>): RoleParamIssue[] {
   }
   const users = params.users;
   if (users === undefined) return issues;
-  for (const map of ['users_state', 'users_enabled_as_root'] as const) {
+  for (const map of ['users_state', 'users_enabled_as_root', 'users_password_hashes'] as const) {
     for (const login of Object.keys(params[map] ?? {})) {
       if (!Object.hasOwn(users, login)) {
         issues.push({
@@ -234,10 +247,13 @@ export default defineRole({
     },
     {
       name: 'passwords',
-      user: { name: '{{ item.key }}', password: '{{ account.password }}' },
+      user: {
+        name: '{{ item.key }}',
+        password: '{{ default (lookup users_password_hashes item.key) account.password }}',
+      },
       vars: ACCOUNT_VARS,
       loop: '{{ dict2items users_state }}',
-      when: 'and (eq item.value "present") (defined account.password)',
+      when: 'and (eq item.value "present") (or (defined account.password) (defined (lookup users_password_hashes item.key)))',
       no_log: true,
     },
     {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,9 @@ function load(extraVars: string[]) {
   return loadRunInput({
     playbook: join(root, 'playbooks/crm.yml'),
     inventory: [join(root, 'inventory/staging.yml')],
-    extraVars,
+    extraVars: [...extraVars, '@vars/STG/secrets.yml'],
     cwd: root,
+    vaultPasswords: async () => readFileSync(join(root, 'test/fixtures/vault/STG.password'), 'utf8').trim(),
   });
 }
 

@@ -97,7 +97,7 @@ describe('loadRunInput', () => {
 });
 
 describe('bosun vars', () => {
-  it('shows each value, its layer and source, and what it overrode; secrets masked', async () => {
+  it('shows each value, its layer and source, and what it overrode; secrets redacted', async () => {
     const r = await bosun([
       'vars',
       'web1',
@@ -132,7 +132,7 @@ describe('bosun vars', () => {
       'motd = "staging {{ inventory_hostname }}"  [vars files] vars/STG.yml:1:1\n    renders to "staging web1"',
     );
     expect(block('bosun_password')).toBe(
-      'bosun_password = "********"  [inventory group vars] inventory.yml:4:5 (group all)',
+      'bosun_password = "[redacted]"  [inventory group vars] inventory.yml:4:5 (group all)',
     );
     expect(r.stdout).not.toContain('inventory-secret');
   });

@@ -1,9 +1,13 @@
 /**
  * The playbooks, vars and inventory examples shipped with Bosun load as `bosun run` loads them.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { loadPlaybook } from '../../../src/model/playbook.js';
+
+/** The test password vars/STG/secrets.yml is encrypted with (README "Secrets"). */
+export const STG_TEST_PASSWORD = readFileSync('test/fixtures/vault/STG.password', 'utf8').trim();
 
 describe('playbooks', () => {
   it.each([
@@ -19,15 +23,20 @@ describe('playbooks', () => {
   });
 
   // Every template the roles render is checked at load: these must find all their variables.
-  it.each(
-    ['playbooks/crm.yml', 'playbooks/site.yml'].flatMap((playbook) =>
-      ['vars/STG/vars.yml', 'vars/QA/vars.yml', 'vars/LAB/vars.yml'].map((vars) => [playbook, vars]),
-    ),
-  )('%s runs on the staging inventory with -e @%s', async (playbook, vars) => {
+  // crm.yml is staging's: it takes the database password from the encrypted vars/STG/secrets.yml.
+  const cases: [string, string[]][] = [
+    ...['vars/STG/vars.yml', 'vars/QA/vars.yml', 'vars/LAB/vars.yml'].map((vars): [string, string[]] => [
+      'playbooks/site.yml',
+      [vars],
+    ]),
+    ['playbooks/crm.yml', ['vars/STG/vars.yml', 'vars/STG/secrets.yml']],
+  ];
+  it.each(cases)('%s runs on the staging inventory with -e %s', async (playbook, vars) => {
     const input = await loadRunInput({
       playbook,
       inventory: ['inventory/staging.yml'],
-      extraVars: [`@${vars}`],
+      extraVars: vars.map((file) => `@${file}`),
+      vaultPasswords: async () => STG_TEST_PASSWORD,
     });
     expect(input.plays[0]!.hosts).toEqual(['stg-crm-web-1']);
     // Through the bastion, as the operators reach the private subnet.
@@ -38,5 +47,31 @@ describe('playbooks', () => {
       bastions: [{ host: 'bastion.stg.crm.example.com', user: 'ubuntu' }],
     });
     expect(Object.keys(input.extraVars.values)).toContain('users_state');
+  });
+
+  it('crm.yml takes the users password hashes and the database password from vars/STG/secrets.yml', async () => {
+    const input = await loadRunInput({
+      playbook: 'playbooks/crm.yml',
+      inventory: ['inventory/staging.yml'],
+      extraVars: ['@vars/STG/vars.yml', '@vars/STG/secrets.yml'],
+      vaultPasswords: async (id) => (id === 'STG' ? STG_TEST_PASSWORD : undefined),
+    });
+    const secrets = input.extraVars.values as {
+      users_password_hashes: Record<string, string>;
+      crm_db_password: string;
+    };
+    expect(Object.keys(secrets.users_password_hashes)).toEqual(['appadmin', 'nborromeo']);
+    expect(readFileSync('vars/STG/secrets.yml', 'utf8')).not.toContain(secrets.crm_db_password);
+    // Every one of them is redacted from the run's output.
+    for (const value of [...Object.values(secrets.users_password_hashes), secrets.crm_db_password])
+      expect(input.secrets.redact(`x ${value} x`)).toBe('x [redacted] x');
+    // Without the password nothing loads, and the message names the file.
+    await expect(
+      loadRunInput({
+        playbook: 'playbooks/crm.yml',
+        inventory: ['inventory/staging.yml'],
+        extraVars: ['@vars/STG/vars.yml', '@vars/STG/secrets.yml'],
+      }),
+    ).rejects.toThrow('vars/STG/secrets.yml: it is encrypted (vault id "STG") and no password was given');
   });
 });

@@ -171,6 +171,7 @@ describe('helpers', () => {
     expect([...templateHelpers].sort()).toEqual(
       [
         'and',
+        'aws_secret',
         'bool',
         'default',
         'defined',
@@ -189,6 +190,7 @@ describe('helpers', () => {
         'not',
         'or',
         'quote',
+        'ssm',
         'to_json',
         'to_nice_json',
         'to_yaml',
@@ -624,11 +626,11 @@ describe('syntax errors', () => {
     ['{{#if enabled}}x{{/each}}', 'here: "{{/each}}" does not close "{{#if}}"'],
     [
       '{{ upper app }}',
-      'here: unknown helper "upper" (helpers: and, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
+      'here: unknown helper "upper" (helpers: and, aws_secret, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, ssm, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
     ],
     [
       '{{ jion names }}',
-      'here: unknown helper "jion"; did you mean "join"? (helpers: and, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
+      'here: unknown helper "jion"; did you mean "join"? (helpers: and, aws_secret, bool, default, defined, dict2items, eq, ge, gt, int, join, le, length, lookup, lt, ne, not, or, quote, ssm, subelements, to_json, to_nice_json, to_yaml; a variable takes no arguments)',
     ],
     [
       '{{ enabled and dry }}',
