@@ -1,6 +1,6 @@
 /** `bosun exec PATTERN -i INVENTORY -- COMMAND...` */
 import { BosunError, messageOf } from '../errors.js';
-import { type HostConnection, hostConnection } from '../inventory/connection.js';
+import { connectionSecrets, type HostConnection, hostConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
@@ -9,7 +9,7 @@ import { TransportRun } from '../transport/registry.js';
 import { formatHostResult, formatJsonResult, formatRecap } from './exec-output.js';
 import { exitCodeForResults, recapOf, runAdHoc } from './exec-runner.js';
 import { EXIT } from './exit-codes.js';
-import { type CliIO, colors, warn } from './io.js';
+import { type CliIO, colors, secretsOf, warn } from './io.js';
 import { connectionOverrides } from './options.js';
 
 export interface ExecCommandOptions {
@@ -77,6 +77,8 @@ export async function execCommand(
       becomeUser: options.becomeUser,
     }),
   );
+  // Passwords never show in what the hosts' commands print (io redacts the command's secrets).
+  for (const connection of connections) secretsOf(io).add(connectionSecrets(connection));
 
   const run = new TransportRun();
   let results: Awaited<ReturnType<typeof runAdHoc>>;

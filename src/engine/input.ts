@@ -10,7 +10,12 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
-import { type ConnectionOverrides, type HostConnection, hostConnection } from '../inventory/connection.js';
+import {
+  type ConnectionOverrides,
+  connectionSecrets,
+  type HostConnection,
+  hostConnection,
+} from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
@@ -151,7 +156,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     if (connections.has(host)) return;
     const connection = hostConnection(host, inventory.varsOf(host), overrides);
     connections.set(host, connection);
-    addConnectionSecrets(secrets, connection);
+    secrets.add(connectionSecrets(connection));
   };
   for (const { hosts } of plays) for (const host of hosts) connect(host);
   for (const { play, hosts } of plays) {
@@ -185,18 +190,6 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
     tags: options.tags ?? ALL_TAGS,
   });
   return input;
-}
-
-/** Connection and become passwords, and key passphrases, are secret wherever they show up. */
-export function addConnectionSecrets(secrets: Secrets, connection: HostConnection): void {
-  const spec = connection.transport as {
-    password?: string;
-    passphrase?: string;
-    becomePassword?: string;
-    bastions?: { password?: string; passphrase?: string }[];
-  };
-  secrets.add([spec.password, spec.passphrase, spec.becomePassword]);
-  for (const hop of spec.bastions ?? []) secrets.add([hop.password, hop.passphrase]);
 }
 
 type HostScopes = (prepared: PreparedPlay, host: string) => VarScope;

@@ -6,7 +6,7 @@
  * on the hosts that notified them. Everything that happens is an event; nothing is printed.
  */
 import { BosunError } from '../errors.js';
-import { type HostConnection, hostConnection } from '../inventory/connection.js';
+import { connectionSecrets, type HostConnection, hostConnection } from '../inventory/connection.js';
 import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/effects.js';
 import { loginUser } from '../transport/login-user.js';
 import type { TransportSpec } from '../transport/registry.js';
@@ -27,7 +27,7 @@ import {
 } from './events.js';
 import { HandlerNotifications } from './handlers.js';
 import { FactStore, magicVars, playScope, taskScope } from './host-scope.js';
-import { addConnectionSecrets, LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
+import { LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
 import { handlerEntries, playSections, type TaskEntry } from './play-plan.js';
 import { verdictAfterTask } from './policy.js';
 import { Predictions } from './prediction.js';
@@ -261,7 +261,7 @@ class PlaybookRunner {
     } else {
       throw new BosunError('BOSUN_INPUT', `delegate_to: no host "${name}" in the inventory`);
     }
-    addConnectionSecrets(this.input.secrets, connection);
+    this.input.secrets.add(connectionSecrets(connection));
     this.connections.set(name, connection);
     return connection;
   }

@@ -76,6 +76,20 @@ export interface HostConnection {
   become: BecomeSettings;
 }
 
+/** The connection's passwords and key passphrases: secrets wherever they would show up. */
+export function connectionSecrets(connection: HostConnection): string[] {
+  const spec = connection.transport as {
+    password?: string;
+    passphrase?: string;
+    becomePassword?: string;
+    bastions?: { password?: string; passphrase?: string }[];
+  };
+  const hops = (spec.bastions ?? []).flatMap((hop) => [hop.password, hop.passphrase]);
+  return [spec.password, spec.passphrase, spec.becomePassword, ...hops].filter(
+    (value): value is string => typeof value === 'string',
+  );
+}
+
 /** Map resolved host variables to a transport spec and become settings. */
 export function hostConnection(
   host: string,

@@ -17,6 +17,7 @@ import { main } from '../../src/cli/main.js';
 import { encryptVault } from '../../src/vars/vault.js';
 import { stringify } from '../../src/vendor/yaml.js';
 import { budget } from '../support/budget.js';
+import { STG_PASSWORD_FILE } from '../support/stg-vault.js';
 import { mustRun, useFleet } from './support/fleet-hooks.js';
 
 const fleet = useFleet({
@@ -172,7 +173,7 @@ describe('secrets over SSH', () => {
           `@${project(file)}`,
         ]),
         '--vault-id',
-        `STG@${project('test/fixtures/vault/STG.password')}`,
+        `STG@${STG_PASSWORD_FILE}`,
         '--diff',
       ]);
       expect(code, output).toBe(0);

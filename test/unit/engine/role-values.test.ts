@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunInput } from '../../../src/engine/input.js';
+import { STG_TEST_PASSWORD } from '../../support/stg-vault.js';
 
 // Role values that come from vars files and -e, not params:, are checked before any host is touched.
 const root = resolve(import.meta.dirname, '../../..');
@@ -13,7 +14,7 @@ function load(extraVars: string[]) {
     inventory: [join(root, 'inventory/staging.yml')],
     extraVars: [...extraVars, '@vars/STG/secrets.yml'],
     cwd: root,
-    vaultPasswords: async () => readFileSync(join(root, 'test/fixtures/vault/STG.password'), 'utf8').trim(),
+    vaultPasswords: async () => STG_TEST_PASSWORD,
   });
 }
 

@@ -5,9 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRunInput } from '../../../src/engine/input.js';
 import { loadPlaybook } from '../../../src/model/playbook.js';
-
-/** The test password vars/STG/secrets.yml is encrypted with (README "Secrets"). */
-export const STG_TEST_PASSWORD = readFileSync('test/fixtures/vault/STG.password', 'utf8').trim();
+import { STG_TEST_PASSWORD } from '../../support/stg-vault.js';
 
 describe('playbooks', () => {
   it.each([
