@@ -70,16 +70,16 @@ export function buildCommandLine(
     });
     body = `export ${assignments.join(' ')}\n${body}`;
   }
-  // The last line proves the script arrived whole: a cut script is never run in part.
+  // The last line proves the script arrived whole: a cut script is never run in part. The
+  // shell's own `read` takes it line by line (it reads no further than each line's end, so
+  // the caller's input stays for the script), which costs no process as `head` would.
   const end = `# end ${markers.started}`;
   const script = Buffer.from(`${body}\n${end}\n`, 'utf8');
-  // `x` then `${s%x}` keeps the script's trailing line breaks, which $(...) would strip.
   const reader = [
     `echo ${markers.started} $$`,
-    `s=$(head -c ${script.length}; echo x)`,
-    `case $s in *'${end}'?x) ;; *) echo 'bosun: the command did not arrive whole' >&2; exit 125;; esac`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
-    'eval "${s%x}"',
+    `s=; while IFS= read -r l; do [ "$l" = '${end}' ] && break; s="$s$l\n"; done`,
+    `[ "$l" = '${end}' ] || { echo 'bosun: the command did not arrive whole' >&2; exit 125; }`,
+    'eval "$s"',
   ].join('; ');
   // `exec`: the shell that reads this line becomes the command, so a shell that leads a
   // process group (an SSH session, a detached local child) hands that group on.

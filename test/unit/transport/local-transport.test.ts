@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -162,7 +162,34 @@ describe('become command line', () => {
       { prompt: '[p] password:', started: 'OK-1' },
     );
     expect(line).toMatch(
-      /^exec sudo -S -p '\[p\] password:' -H -u app -- \/bin\/sh -c '.*setsid.*' bosun 'echo OK-1 \$\$; s=\$\(head -c \d+; echo x\); .*'$/,
+      /^exec sudo -S -p '\[p\] password:' -H -u app -- \/bin\/sh -c '.*setsid.*' bosun 'echo OK-1 \$\$; s=; while IFS= read -r l; .*eval "\$s"'$/s,
     );
+  });
+});
+
+describe('the script on stdin', () => {
+  it('keeps the script and the environment out of argv, and the caller input for the script', () => {
+    const { line, script } = buildCommandLine(
+      raw('printf \'%s\' "$TOKEN"; cat'),
+      { env: { TOKEN: 'tok-5150' } },
+      { prompt: 'p', started: 'S-1' },
+    );
+    expect(line).not.toContain('tok-5150');
+    expect(line).not.toContain('printf');
+    expect(script.toString()).toBe('export TOKEN=tok-5150\nprintf \'%s\' "$TOKEN"; cat\n# end S-1\n');
+  });
+
+  it('runs a script whole, with its own stdin after it, and refuses one cut short', async () => {
+    const t = new LocalTransport({});
+    const r = await t.exec(raw('read -r a; printf "%s|" "$a"; cat'), {
+      stdin: 'first\nsecond\n',
+      env: { X: 'y' },
+    });
+    expect(r).toMatchObject({ code: 0, stdout: 'first|second\n' });
+    const { line } = buildCommandLine(raw('echo ran'), {}, { prompt: 'p', started: 'S-2' });
+    const cut = spawnSync('/bin/sh', ['-c', line], { input: 'echo ran\n', encoding: 'utf8' });
+    expect(cut.status).toBe(125);
+    expect(cut.stdout).toMatch(/^S-2 \d+\n$/);
+    expect(cut.stderr).toBe('bosun: the command did not arrive whole\n');
   });
 });
