@@ -10,15 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
 import { encryptVault } from '../../src/vars/vault.js';
 import { stringify } from '../../src/vendor/yaml.js';
 import { budget } from '../support/budget.js';
 import { STG_PASSWORD_FILE } from '../support/stg-vault.js';
 import { mustRun, useFleet } from './support/fleet-hooks.js';
+import { runCli } from './support/harness.js';
 
 const fleet = useFleet({
   hosts: 1,
@@ -78,15 +76,8 @@ afterAll(async () => {
 });
 
 async function cli(argv: string[]): Promise<{ code: number; output: string }> {
-  let output = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (output += text), isTTY: false },
-    stderr: { write: (text: string) => (output += text), isTTY: false },
-    stdin: new PassThrough(),
-    env: { ...process.env, CI: 'true' },
-    cwd: dir,
-  };
-  return { code: await main(argv, io), output };
+  const { code, stdout, stderr } = await runCli(argv, dir);
+  return { code, output: `${stdout}${stderr}` };
 }
 
 /** `ps` on the host and on this machine every 200 ms while `work` runs. */

@@ -129,7 +129,8 @@ function outcomeOf(code: number, stdout: string, stderr: string): RunOutcome {
   };
 }
 
-async function runCli(
+/** `bosun ARGV` in-process in `cwd`, as CI runs it (plain output), its output captured. */
+export async function runCli(
   argv: string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
