@@ -258,11 +258,12 @@ describe('wait_for', () => {
   it('waits for ports and paths on the host without changing anything, in check mode too', async () => {
     await sh(host2, `mkdir -p /tmp/wf && printf 'starting\\nready on port 80 ${'`x`'}\\n' > /tmp/wf/log`);
     // /tmp/wf/later appears 1.5 s after the check run's wait_for starts looking for it (its
-    // test `[ -e /tmp/wf/later ]` seen in a shell's argv), however long the run takes to get
-    // there. The pattern and the path are spelled so that this shell's own argv matches neither.
+    // first pause, `sleep 2`, seen on the host: the script itself comes on stdin, not in argv),
+    // however long the run takes to get there. The pattern and the path are spelled so that
+    // this shell's own argv matches neither.
     await sh(
       host2,
-      `nohup sh -c 'until pgrep -f "\\[ -e /tmp/wf/late[r] \\]" > /dev/null; do sleep 0.1; done; sleep 1.5; touch /tmp/wf/late""r' > /dev/null 2>&1 &`,
+      `nohup sh -c 'until pgrep -f "^sleep [2]$" > /dev/null; do sleep 0.1; done; sleep 1.5; touch /tmp/wf/late""r' > /dev/null 2>&1 &`,
     );
     const tasks = [
       { name: 'remote port', wait_for: { host: 'host1', port: 8000, timeout: 20 } },
@@ -271,7 +272,7 @@ describe('wait_for', () => {
         name: 'regex',
         wait_for: { path: '/tmp/wf/log', search_regex: 'ready on port [0-9]+ `x`', timeout: 5 },
       },
-      { name: 'later', wait_for: { path: '/tmp/wf/later', timeout: 20 }, register: 'later' },
+      { name: 'later', wait_for: { path: '/tmp/wf/later', timeout: 20, sleep: 2 }, register: 'later' },
       { name: 'gone', wait_for: { path: `/tmp/wf/${NASTY}`, state: 'absent', timeout: 5 } },
       { name: 'elapsed', debug: { var: 'later.elapsed' } },
     ];
