@@ -37,6 +37,9 @@ export function colors(stream: OutputStream, env: NodeJS.ProcessEnv) {
   return { green: wrap('32'), red: wrap('31'), yellow: wrap('33'), bold: wrap('1'), dim: wrap('2') };
 }
 
+/** What a secret value is shown as. */
+export const MASK = '********';
+
 export function warn(io: CliIO, message: string): void {
   io.stderr.write(`bosun: ${colors(io.stderr, io.env).yellow('warning')}: ${message}\n`);
 }

@@ -11,6 +11,7 @@ import { ListrReporter } from '../report/listr.js';
 import { PlainReporter } from '../report/plain.js';
 import { ansiPalette, NO_COLOR, type Reporter } from '../report/reporter.js';
 import type { Command } from '../vendor/commander.js';
+import { inventoryLoadOptions } from './exec-command.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, warn } from './io.js';
 import {
@@ -19,6 +20,7 @@ import {
   collect,
   connectionOverrides,
   positiveInteger,
+  REFRESH_CACHE_HELP,
   positiveSeconds,
 } from './options.js';
 
@@ -41,6 +43,7 @@ export interface RunCommandOptions {
   keepaliveCount?: number;
   listHosts?: boolean;
   listTasks?: boolean;
+  refreshCache?: boolean;
 }
 
 export function registerRunCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -49,6 +52,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .description('run a playbook, like ansible-playbook')
     .argument('<playbook>', 'the playbook file')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
     .option(
       '-e, --extra-vars <vars>',
       'key=value pairs, @file.yml or a JSON/YAML mapping (repeatable)',
@@ -114,6 +118,7 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     check: options.check ?? false,
     diff: options.diff ?? false,
     tags,
+    inventoryOptions: inventoryLoadOptions(io, options.refreshCache),
   });
   for (const warning of input.warnings) warn(io, warning);
 

@@ -10,9 +10,9 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
-import { type ConnectionOverrides, type HostConnection, hostConnection } from '../inventory/connection.js';
+import { type ConnectionOverrides, type HostConnection, inventoryConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
-import { loadInventory } from '../inventory/loader.js';
+import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
 import { loadPlaybook } from '../model/playbook.js';
 import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-types.js';
@@ -47,6 +47,8 @@ export interface RunInputOptions {
   diff?: boolean;
   /** --tags / --skip-tags: tasks left out are not checked for undefined variables. */
   tags?: TagSelection;
+  /** How inventory sources are read (environment, --refresh-cache, debug log). */
+  inventoryOptions?: Omit<LoadInventoryOptions, 'cwd'>;
 }
 
 export interface PreparedPlay {
@@ -86,7 +88,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
       'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
     );
   }
-  const inventory = await loadInventory(options.inventory, { cwd });
+  const inventory = await loadInventory(options.inventory, { ...options.inventoryOptions, cwd });
   const warnings = [...inventory.warnings];
   const extraVars = await parseExtraVars(options.extraVars ?? [], cwd);
   const playbook = await loadPlaybook(options.playbook, {
@@ -131,7 +133,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
   const overrides = options.connection ?? {};
   const connect = (host: string) => {
     if (!connections.has(host))
-      connections.set(host, hostConnection(host, inventory.varsOf(host), overrides));
+      connections.set(host, inventoryConnection(inventory, host, overrides));
   };
   for (const { hosts } of plays) for (const host of hosts) connect(host);
   for (const { play, hosts } of plays) {
