@@ -3,15 +3,17 @@
  * real SDK signs, sends, retries, parses XML and pages; the endpoint evaluates the filters it
  * receives. Credentials come from a credentials file written here, never from this machine.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isBosunError } from '../../../src/errors.js';
+import { inventoryConnection } from '../../../src/inventory/connection.js';
 import type { Inventory } from '../../../src/inventory/inventory.js';
 import { loadInventory } from '../../../src/inventory/loader.js';
 import { stringify } from '../../../src/vendor/yaml.js';
 import { type FakeAws, type FakeInstance, startFakeAws } from '../../support/fake-aws.js';
+import { runInProcess } from '../../support/in-process-cli.js';
 
 const KEY = 'AKIAFAKEBOSUN0000001';
 const SECRET = 'fake-secret-for-the-local-endpoint';
@@ -257,6 +259,51 @@ describe('aws_ec2 inventory through the real SDK', () => {
     const inventory = await load([file]);
     expect(inventory.hostNames()).toHaveLength(3);
     expect(aws.calls[0]!.region).toBe('us-east-1');
+  });
+
+  it('wires each private host to the bastion tagged in its VPC, reached on its public address', async () => {
+    aws.regions = {
+      'eu-west-1': [
+        ...fleet('eu-west-1', 'vpc-0a', 2, 100),
+        ...fleet('eu-west-1', 'vpc-0c', 2, 300).map((i) => ({ ...i, tags: { ...i.tags, Name: `c-web-${i.id.slice(-1)}` } })),
+        { id: 'i-bastiona', vpcId: 'vpc-0a', privateIp: '10.1.0.5', publicIp: '203.0.113.10', tags: { Name: 'bastion-a', Role: 'bastion' } },
+        { id: 'i-bastionc', vpcId: 'vpc-0c', privateIp: '10.3.0.5', publicIp: '203.0.113.30', tags: { Name: 'bastion-c', Role: 'bastion' } },
+        { id: 'i-public01', vpcId: 'vpc-0a', privateIp: '10.1.0.6', publicIp: '203.0.113.11', tags: { Name: 'edge', Role: 'web' } },
+      ],
+    };
+    await mkdir(join(dir, 'group_vars'));
+    // The bastion's user and key are inventory variables, here of its group.
+    await writeFile(join(dir, 'group_vars', 'all.yml'), 'bosun_user: admin\n');
+    await writeFile(join(dir, 'group_vars', 'bastions.yml'), 'bosun_user: ops\nbosun_private_key_file: keys/ops\n');
+    const file = await write('b.aws_ec2.yml', {
+      regions: ['eu-west-1'],
+      hostnames: ['tag:Name'],
+      filters: { 'tag:Role': 'web' },
+      bastion: { tags: { Role: 'bastion' } },
+    });
+    const inventory = await load([file]);
+    expect(inventory.hostsOf('bastions')).toEqual(['bastion-a', 'bastion-c']);
+    expect(inventoryConnection(inventory, 'eu-west-1-web-1').transport).toMatchObject({
+      host: '10.1.0.10',
+      user: 'admin',
+      bastions: [{ host: '203.0.113.10', user: 'ops', privateKeyPath: join(dir, 'keys/ops') }],
+    });
+    expect(inventoryConnection(inventory, 'eu-west-1-web-1').transport).not.toHaveProperty('bastions.1');
+    // Same names in the other VPC: its hosts carry the other bastion.
+    const other = inventory.hostNames().filter((h) => inventory.plainVarsOf(h).vpc_id === 'vpc-0c' && !h.startsWith('bastion'));
+    expect(other).toHaveLength(2);
+    for (const host of other) expect(inventory.plainVarsOf(host).bosun_bastion).toBe('bastion-c');
+    // A host with a public address is dialled directly.
+    expect(inventoryConnection(inventory, 'edge').transport).toMatchObject({ host: '203.0.113.11' });
+    expect(inventoryConnection(inventory, 'edge').transport).not.toHaveProperty('bastions');
+
+    const shown = await runInProcess(['inventory', 'host', other[0]!, '-i', file], { cwd: dir });
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout).toContain(`reach:  ops@203.0.113.30:22 -> admin@${String(inventory.plainVarsOf(other[0]!).private_ip_address)}:22`);
+    expect(shown.stdout).toMatch(/bosun_bastion = bastion-c\n\s+from .*b\.aws_ec2\.yml:\d+:\d+ \(host .*, bastion tagged in vpc-0c\)/);
+    const listed = await runInProcess(['inventory', 'list', '-i', file], { cwd: dir });
+    expect(listed.stdout.split('\n')[0]).toMatch(/^HOST\s+GROUPS\s+SOURCE$/);
+    expect(listed.stdout).toMatch(/bastion-a\s+bastions\s+.*b\.aws_ec2\.yml/);
   });
 
   it('lets no SDK warning through as a process warning', async () => {
