@@ -43,7 +43,11 @@ export function inventoryLoadOptions(io: CliIO, refreshCache = false): Omit<Load
 }
 
 /** Load the inventories named by -i (required), printing their warnings. */
-export async function loadInventoryForCli(paths: string[], io: CliIO, refreshCache = false): Promise<Inventory> {
+export async function loadInventoryForCli(
+  paths: string[],
+  io: CliIO,
+  refreshCache = false,
+): Promise<Inventory> {
   if (paths.length === 0) {
     throw new BosunError(
       'BOSUN_INPUT',

@@ -28,9 +28,13 @@ export function renderGraph(inventory: Inventory, root = 'all', options: { vars?
       for (const host of [...group.hosts].sort(byName)) {
         lines.push(graphLine(host, depth + 1));
         if (!options.vars) continue;
-        for (const [variable, resolved] of Object.entries(inventory.varsOf(host)).sort(([a], [b]) => byName(a, b))) {
+        for (const [variable, resolved] of Object.entries(inventory.varsOf(host)).sort(([a], [b]) =>
+          byName(a, b),
+        )) {
           const value = shownValue(variable, resolved.value);
-          lines.push(graphLine(`{${variable} = ${value}}  # ${inventorySourceText(resolved.source)}`, depth + 2));
+          lines.push(
+            graphLine(`{${variable} = ${value}}  # ${inventorySourceText(resolved.source)}`, depth + 2),
+          );
         }
       }
   };
@@ -72,7 +76,8 @@ function shownValue(name: string, value: unknown): string {
 /** `user@host:port` of each hop, the host last. */
 export function jumpChain(connection: HostConnection): string[] {
   const transport = connection.transport;
-  if (transport.kind !== 'ssh') return [`${transport.kind} ${transport.kind === 'docker' ? transport.container : connection.host}`];
+  if (transport.kind !== 'ssh')
+    return [`${transport.kind} ${transport.kind === 'docker' ? transport.container : connection.host}`];
   const hop = (e: { host: string; port?: number | undefined; user?: string | undefined }) =>
     `${e.user ? `${e.user}@` : ''}${e.host}:${e.port ?? 22}`;
   return [...(transport.bastions ?? []).map(hop), hop(transport)];
@@ -97,7 +102,10 @@ export function hostView(inventory: Inventory, host: string, connection: HostCon
         name,
         value: secret ? MASK : resolved.value,
         source: inventorySourceText(resolved.source),
-        overridden: resolved.overridden.map((o) => ({ value: secret ? MASK : o.value, source: inventorySourceText(o.source) })),
+        overridden: resolved.overridden.map((o) => ({
+          value: secret ? MASK : o.value,
+          source: inventorySourceText(o.source),
+        })),
       };
     });
   return {

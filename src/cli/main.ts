@@ -105,7 +105,9 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     });
   inventory
     .command('host')
-    .description("show a host: its groups, its inventory variables with where each came from, and how it is reached (the jump chain)")
+    .description(
+      'show a host: its groups, its inventory variables with where each came from, and how it is reached (the jump chain)',
+    )
     .argument('<host>', 'an inventory host')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
     .option('--refresh-cache', REFRESH_CACHE_HELP)

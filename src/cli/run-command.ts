@@ -20,8 +20,8 @@ import {
   collect,
   connectionOverrides,
   positiveInteger,
-  REFRESH_CACHE_HELP,
   positiveSeconds,
+  REFRESH_CACHE_HELP,
 } from './options.js';
 
 export interface RunCommandOptions {

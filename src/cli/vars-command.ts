@@ -15,9 +15,9 @@ import { inventoryLayers, VarScope } from '../vars/scope.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
 import { inventoryLoadOptions, loadInventoryForCli } from './exec-command.js';
-import { REFRESH_CACHE_HELP } from './options.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, MASK } from './io.js';
+import { REFRESH_CACHE_HELP } from './options.js';
 
 export interface VarsCommandOptions {
   inventory: string[];

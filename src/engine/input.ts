@@ -10,7 +10,11 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
-import { type ConnectionOverrides, type HostConnection, inventoryConnection } from '../inventory/connection.js';
+import {
+  type ConnectionOverrides,
+  type HostConnection,
+  inventoryConnection,
+} from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
@@ -132,8 +136,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
   const connections = new Map<string, HostConnection>();
   const overrides = options.connection ?? {};
   const connect = (host: string) => {
-    if (!connections.has(host))
-      connections.set(host, inventoryConnection(inventory, host, overrides));
+    if (!connections.has(host)) connections.set(host, inventoryConnection(inventory, host, overrides));
   };
   for (const { hosts } of plays) for (const host of hosts) connect(host);
   for (const { play, hosts } of plays) {

@@ -247,8 +247,7 @@ class PlaybookRunner {
     if (known) return known;
     const { inventory, connectionOverrides } = this.input;
     let connection: HostConnection;
-    if (inventory.hasHost(name))
-      connection = inventoryConnection(inventory, name, connectionOverrides);
+    if (inventory.hasHost(name)) connection = inventoryConnection(inventory, name, connectionOverrides);
     else if (LOCAL_NAMES.has(name)) {
       const transport: TransportSpec = { kind: 'local', name };
       if (connectionOverrides.becomePassword !== undefined)

@@ -6,13 +6,17 @@
 import { dirname } from 'node:path';
 import { BosunError } from '../errors.js';
 import { issueError, validateSource } from '../model/validate.js';
-import { ec2Client } from '../vendor/aws-ec2.js';
 import { type AwsEc2File, AwsEc2FileSchema } from './aws-ec2-schema.js';
 import { resolvePath } from './connection.js';
 import { awsError, type InstanceQuery, type RegionInstances, regionInstances } from './ec2-instances.js';
 import { ec2Inventory } from './ec2-inventory.js';
 import { cacheKey, defaultCacheDir, readCache, writeCache } from './inventory-cache.js';
-import { type InventoryFile, type InventorySource, type InventorySourceContext, pluginOf } from './sources.js';
+import {
+  type InventoryFile,
+  type InventorySource,
+  type InventorySourceContext,
+  pluginOf,
+} from './sources.js';
 
 const CODE = 'BOSUN_INVENTORY';
 const DEFAULT_CACHE_SECONDS = 300;
@@ -24,7 +28,13 @@ function checkedFile(file: InventoryFile): AwsEc2File {
   const config = validateSource(AwsEc2FileSchema, yaml, { code: CODE });
   const bastion = config.bastion;
   if (bastion && (bastion.host === undefined) === (bastion.tags === undefined)) {
-    throw issueError(yaml, ['bastion'], 'key', 'give either host (an inventory host) or tags (to find one per VPC)', CODE);
+    throw issueError(
+      yaml,
+      ['bastion'],
+      'key',
+      'give either host (an inventory host) or tags (to find one per VPC)',
+      CODE,
+    );
   }
   return config;
 }
@@ -43,6 +53,8 @@ async function fetchRegions(
     bastionTags: config.bastion?.tags,
   };
   const regions: (string | undefined)[] = config.regions?.length ? [...new Set(config.regions)] : [undefined];
+  // The SDK takes about a second to load: only commands that read an aws_ec2 file pay for it.
+  const { ec2Client } = await import('../vendor/aws-ec2.js');
   return Promise.all(
     regions.map(async (given) => {
       const api = ec2Client({
@@ -66,7 +78,9 @@ async function fetchRegions(
         }
         const started = Date.now();
         const found = await regionInstances(api, region, query);
-        context.debug(`aws_ec2 ${file.display}: ${region}: ${found.instances.length} instances in ${Date.now() - started} ms`);
+        context.debug(
+          `aws_ec2 ${file.display}: ${region}: ${found.instances.length} instances in ${Date.now() - started} ms`,
+        );
         return found;
       } catch (error) {
         throw awsError(file.display, given ?? '(default)', error);
@@ -77,7 +91,10 @@ async function fetchRegions(
   );
 }
 
-export async function awsEc2Regions(file: InventoryFile, context: InventorySourceContext): Promise<{
+export async function awsEc2Regions(
+  file: InventoryFile,
+  context: InventorySourceContext,
+): Promise<{
   config: AwsEc2File;
   regions: RegionInstances[];
   cache: 'hit' | 'miss' | 'expired' | 'corrupt' | 'refresh' | 'off';
@@ -96,10 +113,13 @@ export async function awsEc2Regions(file: InventoryFile, context: InventorySourc
   if (!context.refreshCache) {
     const read = await readCache<RegionInstances[]>(dir, key, config.cache_timeout ?? DEFAULT_CACHE_SECONDS);
     if (read.state === 'hit') {
-      context.debug(`aws_ec2 ${file.display}: cache hit (written ${new Date(read.entry.written).toISOString()})`);
+      context.debug(
+        `aws_ec2 ${file.display}: cache hit (written ${new Date(read.entry.written).toISOString()})`,
+      );
       return { config, regions: read.entry.data, cache: 'hit' };
     }
-    if (read.state === 'corrupt') context.debug(`aws_ec2 ${file.display}: cache ignored (${read.reason}); rebuilding`);
+    if (read.state === 'corrupt')
+      context.debug(`aws_ec2 ${file.display}: cache ignored (${read.reason}); rebuilding`);
     state = read.state;
   }
   const regions = await fetchRegions(config, file, context);

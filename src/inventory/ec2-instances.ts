@@ -7,7 +7,7 @@
  * file, the region and the API's own error code.
  */
 import { BosunError } from '../errors.js';
-import { awsErrorDetails, type Ec2Api, type Ec2Filter, type Ec2Instance } from '../vendor/aws-ec2.js';
+import type { Ec2Api, Ec2Filter, Ec2Instance } from '../vendor/aws-ec2.js';
 import type { Ec2Filters } from './aws-ec2-schema.js';
 
 /** One instance as templates and groups see it. */
@@ -32,7 +32,10 @@ export interface InstanceQuery {
 const DEFAULT_STATE = { 'instance-state-name': 'running' };
 
 /** `{ "tag:Role": "web", "instance-state-name": ["running", "stopped"] }` as the API takes it. */
-export function apiFilters(filters: Ec2Filters | undefined, defaults: Ec2Filters = DEFAULT_STATE): Ec2Filter[] {
+export function apiFilters(
+  filters: Ec2Filters | undefined,
+  defaults: Ec2Filters = DEFAULT_STATE,
+): Ec2Filter[] {
   const merged: Ec2Filters = { ...(filters && 'instance-state-name' in filters ? {} : defaults), ...filters };
   return Object.entries(merged).map(([Name, value]) => ({
     Name,
@@ -82,7 +85,11 @@ async function collect(api: Ec2Api, filters: Ec2Filter[], region: string): Promi
 }
 
 /** The instances of one region: filters plus include_filters, minus exclude_filters. */
-export async function regionInstances(api: Ec2Api, region: string, query: InstanceQuery): Promise<RegionInstances> {
+export async function regionInstances(
+  api: Ec2Api,
+  region: string,
+  query: InstanceQuery,
+): Promise<RegionInstances> {
   try {
     const bastionFilters = query.bastionTags
       ? apiFilters(Object.fromEntries(Object.entries(query.bastionTags).map(([k, v]) => [`tag:${k}`, v])))
@@ -95,7 +102,8 @@ export async function regionInstances(api: Ec2Api, region: string, query: Instan
     const gone = new Set(excluded.flat().map((i) => i.instance_id));
     const byId = new Map<string, InstanceData>();
     for (const instance of included.flat()) {
-      if (!gone.has(instance.instance_id) && !byId.has(instance.instance_id)) byId.set(instance.instance_id, instance);
+      if (!gone.has(instance.instance_id) && !byId.has(instance.instance_id))
+        byId.set(instance.instance_id, instance);
     }
     return { region, instances: [...byId.values()], bastions };
   } catch (error) {
@@ -105,14 +113,43 @@ export async function regionInstances(api: Ec2Api, region: string, query: Instan
 
 /** What an AWS error code means for the user, by code. */
 const HINTS: [RegExp, string][] = [
-  [/^(RequestExpired|ExpiredToken|ExpiredTokenException)$/, 'the AWS credentials have expired: renew them (aws sso login, a new session token)'],
-  [/^CredentialsProviderError$/, 'no AWS credentials found: set profile or credentials_file in the file, AWS_PROFILE, AWS_ACCESS_KEY_ID, or run where an instance role applies'],
-  [/^(UnauthorizedOperation|AccessDenied|AccessDeniedException)$/, 'access denied: these credentials may not call ec2:DescribeInstances'],
-  [/^(AuthFailure|InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|IncompleteSignature)$/, 'AWS refused the credentials'],
+  [
+    /^(RequestExpired|ExpiredToken|ExpiredTokenException)$/,
+    'the AWS credentials have expired: renew them (aws sso login, a new session token)',
+  ],
+  [
+    /^CredentialsProviderError$/,
+    'no AWS credentials found: set profile or credentials_file in the file, AWS_PROFILE, AWS_ACCESS_KEY_ID, or run where an instance role applies',
+  ],
+  [
+    /^(UnauthorizedOperation|AccessDenied|AccessDeniedException)$/,
+    'access denied: these credentials may not call ec2:DescribeInstances',
+  ],
+  [
+    /^(AuthFailure|InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|IncompleteSignature)$/,
+    'AWS refused the credentials',
+  ],
   [/^OptInRequired$/, 'the region is not enabled for this account'],
-  [/^(RequestLimitExceeded|Throttling|ThrottlingException)$/, 'still throttled after the SDK retried with backoff'],
+  [
+    /^(RequestLimitExceeded|Throttling|ThrottlingException)$/,
+    'still throttled after the SDK retried with backoff',
+  ],
   [/^(ENOTFOUND|EAI_AGAIN)$/, 'unknown region: no EC2 endpoint answers for it'],
 ];
+
+/** What an SDK error says: the API's own code, the HTTP status, a socket error code. */
+function awsErrorDetails(error: unknown): { code: string; status?: number; message: string } {
+  const e = error as {
+    name?: string;
+    Code?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e?.$metadata?.httpStatusCode;
+  const code = e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Unknown';
+  return { code, ...(status ? { status } : {}), message: e?.message ?? String(error) };
+}
 
 export function awsError(file: string, region: string, error: unknown): BosunError {
   if (error instanceof BosunError) return error;

@@ -26,7 +26,9 @@ const HOSTNAME_ALIASES: Record<string, string> = {
 };
 
 function scopeOf(data: Record<string, unknown>): VarScope {
-  return VarScope.from([{ layer: 'inventory host vars', source: 'instance', values: data, templated: false }]);
+  return VarScope.from([
+    { layer: 'inventory host vars', source: 'instance', values: data, templated: false },
+  ]);
 }
 
 const describeInstance = (data: InstanceData) =>
@@ -98,15 +100,23 @@ function keyedGroupNames(context: BuildContext, data: InstanceData, index: numbe
   const add = (item: unknown) => {
     if (item === null || item === undefined || item === '') return;
     if (typeof item === 'object' && !Array.isArray(item)) {
-      for (const [k, v] of Object.entries(item)) words.push(v === '' ? k : `${k}${keyed.separator ?? '_'}${String(v)}`);
+      for (const [k, v] of Object.entries(item))
+        words.push(v === '' ? k : `${k}${keyed.separator ?? '_'}${String(v)}`);
     } else if (!Array.isArray(item)) words.push(String(item));
   };
   if (Array.isArray(value)) value.forEach(add);
   else add(value);
-  return words.map((word) => sanitizeGroupName(keyed.prefix ? `${keyed.prefix}${keyed.separator ?? '_'}${word}` : word));
+  return words.map((word) =>
+    sanitizeGroupName(keyed.prefix ? `${keyed.prefix}${keyed.separator ?? '_'}${word}` : word),
+  );
 }
 
-function conditionHolds(context: BuildContext, data: InstanceData, group: string, condition: string | boolean): boolean {
+function conditionHolds(
+  context: BuildContext,
+  data: InstanceData,
+  group: string,
+  condition: string | boolean,
+): boolean {
   try {
     return evaluateCondition(condition, scopeOf(data), { source: context.yaml, path: ['groups', group] });
   } catch (error) {
@@ -122,7 +132,12 @@ interface Named {
 }
 
 /** Name every instance, refusing two instances with one name. */
-function nameInstances(context: BuildContext, instances: InstanceData[], warnings: string[], display: string): Named[] {
+function nameInstances(
+  context: BuildContext,
+  instances: InstanceData[],
+  warnings: string[],
+  display: string,
+): Named[] {
   const byName = new Map<string, InstanceData>();
   const out: Named[] = [];
   for (const data of instances) {
@@ -192,7 +207,12 @@ export function ec2Inventory(
   const context: BuildContext = { file, yaml };
   const display = yaml.file;
   const warnings: string[] = [];
-  const named = nameInstances(context, regions.flatMap((r) => r.instances), warnings, display);
+  const named = nameInstances(
+    context,
+    regions.flatMap((r) => r.instances),
+    warnings,
+    display,
+  );
   const bastions = file.bastion?.tags ? bastionsByVpc(context, regions, warnings, display) : undefined;
   // A tagged bastion the filters left out still joins the inventory: the hosts need it.
   const bastionGroup = file.bastion?.group ?? DEFAULT_BASTION_GROUP;
@@ -242,7 +262,12 @@ export function ec2Inventory(
     }
     if (bastionNames.has(name)) join(bastionGroup, ['bastion', 'tags']);
 
-    const vars: GeneratedVar[] = Object.entries(data).map(([key, value]) => ({ name: key, value, at, detail }));
+    const vars: GeneratedVar[] = Object.entries(data).map(([key, value]) => ({
+      name: key,
+      value,
+      at,
+      detail,
+    }));
     // compose: each value rendered over the instance's data and what compose set before it.
     const composed: Record<string, unknown> = { ...data };
     for (const [key, template] of Object.entries(file.compose ?? {})) {
@@ -251,20 +276,46 @@ export function ec2Inventory(
       try {
         value = renderValue(template, scopeOf(composed), { source: yaml, path });
       } catch (error) {
-        if (isBosunError(error)) throw new BosunError(error.code, `${error.message} (${detail})`, { cause: error });
+        if (isBosunError(error))
+          throw new BosunError(error.code, `${error.message} (${detail})`, { cause: error });
         throw error;
       }
       composed[key] = value;
       vars.push({ name: key, value, at: position(context, path), detail: `compose, ${detail}` });
     }
     const address = data.public_ip_address ?? data.private_ip_address;
-    if (!Object.keys(file.compose ?? {}).some((k) => ADDRESS_VARIABLES.includes(k)) && typeof address === 'string') {
-      vars.push({ name: 'bosun_host', value: address, at, detail: `${data.public_ip_address ? 'public' : 'private'} address of ${detail}` });
+    if (bastionNames.has(name)) {
+      // A bastion found by tag is dialled from here, so on its public address whatever compose says.
+      vars.push({
+        name: 'bosun_host',
+        value: data.public_ip_address,
+        at: position(context, ['bastion', 'tags']),
+        detail: `public address of bastion ${detail}`,
+      });
+    } else if (
+      !Object.keys(file.compose ?? {}).some((k) => ADDRESS_VARIABLES.includes(k)) &&
+      typeof address === 'string'
+    ) {
+      vars.push({
+        name: 'bosun_host',
+        value: address,
+        at,
+        detail: `${data.public_ip_address ? 'public' : 'private'} address of ${detail}`,
+      });
     }
     if (data.public_ip_address === undefined && !bastionNames.has(name)) {
       const bastion = bastionFor(context, data, bastions?.byVpc);
-      if (bastion) vars.push({ name: 'bosun_bastion', value: bastion.name, at: position(context, bastion.path), detail: bastion.detail });
-      else if (bastions) warnings.push(`${display}: no bastion in ${String(data.vpc_id)} for ${name} (${detail}): dialled directly`);
+      if (bastion)
+        vars.push({
+          name: 'bosun_bastion',
+          value: bastion.name,
+          at: position(context, bastion.path),
+          detail: bastion.detail,
+        });
+      else if (bastions)
+        warnings.push(
+          `${display}: no bastion in ${String(data.vpc_id)} for ${name} (${detail}): dialled directly`,
+        );
     }
     hosts.push({ name, groups: memberOf, vars, at });
   }
@@ -279,6 +330,7 @@ function bastionFor(
   const named = context.file.bastion?.host;
   if (named) return { name: named, path: ['bastion', 'host'], detail: 'bastion named in the file' };
   const found = byVpc?.get(String(data.vpc_id));
-  if (found) return { name: found, path: ['bastion', 'tags'], detail: `bastion tagged in ${String(data.vpc_id)}` };
+  if (found)
+    return { name: found, path: ['bastion', 'tags'], detail: `bastion tagged in ${String(data.vpc_id)}` };
   return undefined;
 }

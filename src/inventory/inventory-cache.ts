@@ -34,7 +34,12 @@ export type CacheRead<T> =
   | { state: 'corrupt'; reason: string };
 
 /** The entry under `key` if it is younger than `ttlSeconds`. */
-export async function readCache<T>(dir: string, key: string, ttlSeconds: number, now = Date.now()): Promise<CacheRead<T>> {
+export async function readCache<T>(
+  dir: string,
+  key: string,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<CacheRead<T>> {
   let text: string;
   try {
     text = await readFile(pathOf(dir, key), 'utf8');
@@ -47,7 +52,12 @@ export async function readCache<T>(dir: string, key: string, ttlSeconds: number,
   } catch (error) {
     return { state: 'corrupt', reason: (error as Error).message };
   }
-  if (parsed?.version !== VERSION || parsed.key !== key || typeof parsed.written !== 'number' || !('data' in parsed)) {
+  if (
+    parsed?.version !== VERSION ||
+    parsed.key !== key ||
+    typeof parsed.written !== 'number' ||
+    !('data' in parsed)
+  ) {
     return { state: 'corrupt', reason: 'not a cache entry of this version' };
   }
   if (now - parsed.written > ttlSeconds * 1000 || parsed.written > now) return { state: 'expired' };

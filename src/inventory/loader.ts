@@ -103,7 +103,8 @@ export async function loadInventory(
       if (files.length === 0)
         throw new BosunError(CODE, `inventory folder ${given} has no .yml, .yaml, .json or executable file`);
       const index = builder.addSource(given);
-      for (const file of files) await loadFile(builder, join(absolute, file), join(given, file), absolute, context);
+      for (const file of files)
+        await loadFile(builder, join(absolute, file), join(given, file), absolute, context);
       await builder.addVarsFolders(index, absolute, given);
     } else {
       const index = builder.addSource(given);
@@ -275,7 +276,14 @@ class InventoryBuilder {
         return {
           name: v.name,
           value: v.value,
-          source: { ...v.at, origin: inventory.origin, scope, name, baseDir, ...(v.detail ? { detail: v.detail } : {}) },
+          source: {
+            ...v.at,
+            origin: inventory.origin,
+            scope,
+            name,
+            baseDir,
+            ...(v.detail ? { detail: v.detail } : {}),
+          },
         };
       });
     const group = (name: string, at: SourcePosition, underAll = true): GroupRecord => {

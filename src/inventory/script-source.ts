@@ -37,9 +37,13 @@ function runScript(file: InventoryFile, args: string[], context: InventorySource
                 : `could not run: ${messageOf(error)}`;
           const tail = stderr.trim().split('\n').slice(-5).join('\n');
           reject(
-            new BosunError(CODE, `inventory script ${file.display} ${args.join(' ')} ${why}${tail ? `:\n${tail}` : ''}`, {
-              cause: error,
-            }),
+            new BosunError(
+              CODE,
+              `inventory script ${file.display} ${args.join(' ')} ${why}${tail ? `:\n${tail}` : ''}`,
+              {
+                cause: error,
+              },
+            ),
           );
         } else resolve(stdout);
       },
@@ -51,9 +55,13 @@ function parseJson(text: string, file: InventoryFile, args: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new BosunError(CODE, `inventory script ${file.display} ${args} did not print JSON: ${messageOf(cause)}`, {
-      cause,
-    });
+    throw new BosunError(
+      CODE,
+      `inventory script ${file.display} ${args} did not print JSON: ${messageOf(cause)}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -68,9 +76,16 @@ function stringList(value: unknown, file: InventoryFile, what: string): string[]
   return value as string[];
 }
 
-function varsOf(value: unknown, file: InventoryFile, what: string, at: SourcePosition, detail: string): GeneratedVar[] {
+function varsOf(
+  value: unknown,
+  file: InventoryFile,
+  what: string,
+  at: SourcePosition,
+  detail: string,
+): GeneratedVar[] {
   if (value === undefined || value === null) return [];
-  if (!isMapping(value)) throw new BosunError(CODE, `inventory script ${file.display}: ${what} must be a mapping`);
+  if (!isMapping(value))
+    throw new BosunError(CODE, `inventory script ${file.display}: ${what} must be a mapping`);
   return Object.entries(value).map(([name, v]) => ({ name, value: v, at, detail }));
 }
 
@@ -80,7 +95,8 @@ export async function scriptInventory(
   context: InventorySourceContext,
 ): Promise<GeneratedInventory> {
   const list = parseJson(await runScript(file, ['--list'], context), file, '--list');
-  if (!isMapping(list)) throw new BosunError(CODE, `inventory script ${file.display} --list must print a JSON object`);
+  if (!isMapping(list))
+    throw new BosunError(CODE, `inventory script ${file.display} --list must print a JSON object`);
   const at: SourcePosition = { file: file.display, line: 1, column: 1 };
   const groups: GeneratedGroup[] = [];
   const hostGroups = new Map<string, string[]>();
@@ -96,7 +112,11 @@ export async function scriptInventory(
       groups.push({ name, children: [], vars: [], at });
       continue;
     }
-    if (!isMapping(body)) throw new BosunError(CODE, `inventory script ${file.display}: group ${name} must be a list or a mapping`);
+    if (!isMapping(body))
+      throw new BosunError(
+        CODE,
+        `inventory script ${file.display}: group ${name} must be a list or a mapping`,
+      );
     for (const host of stringList(body.hosts, file, `${name}.hosts`)) addHost(host, name);
     groups.push({
       name,

@@ -59,7 +59,9 @@ export interface InventorySourceContext {
   debug: (text: string) => void;
 }
 
-export type LoadedSource = { kind: 'yaml'; source: YamlSource } | { kind: 'generated'; inventory: GeneratedInventory };
+export type LoadedSource =
+  | { kind: 'yaml'; source: YamlSource }
+  | { kind: 'generated'; inventory: GeneratedInventory };
 
 export interface InventorySource {
   name: string;
@@ -71,7 +73,8 @@ const sources: InventorySource[] = [];
 
 /** Register a source; later registrations are asked first, so a plugin can claim files before YAML. */
 export function registerInventorySource(source: InventorySource): void {
-  if (!/^[a-z][a-z0-9_]*$/.test(source.name)) throw new TypeError(`invalid inventory source name: ${source.name}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(source.name))
+    throw new TypeError(`invalid inventory source name: ${source.name}`);
   const existing = sources.findIndex((s) => s.name === source.name);
   if (existing >= 0) sources.splice(existing, 1);
   sources.unshift(source);

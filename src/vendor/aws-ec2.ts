@@ -102,11 +102,3 @@ export function ec2Client(options: Ec2ClientOptions): Ec2Api {
     destroy: () => client.destroy(),
   };
 }
-
-/** What an SDK error says: the API's own code, the HTTP status, a socket error code. */
-export function awsErrorDetails(error: unknown): { code: string; status?: number; message: string } {
-  const e = error as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  const code = e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Unknown';
-  return { code, ...(status ? { status } : {}), message: e?.message ?? String(error) };
-}

@@ -84,7 +84,13 @@ export interface FakeAws {
 
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-const STATE_CODES: Record<string, number> = { pending: 0, running: 16, stopping: 64, stopped: 80, terminated: 48 };
+const STATE_CODES: Record<string, number> = {
+  pending: 0,
+  running: 16,
+  stopping: 64,
+  stopped: 80,
+  terminated: 48,
+};
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
@@ -116,7 +122,14 @@ function expectedSignature(req: IncomingMessage, body: Buffer, secret: string, a
     })
     .join('');
   const payloadHash = (req.headers['x-amz-content-sha256'] as string | undefined) ?? sha256(body);
-  const canonical = [req.method, url.pathname, query, headers, auth.signedHeaders.join(';'), payloadHash].join('\n');
+  const canonical = [
+    req.method,
+    url.pathname,
+    query,
+    headers,
+    auth.signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
@@ -154,7 +167,12 @@ function parseAuthorization(header: string | undefined): Authorization | undefin
 /** EC2's filter matching: `*` and `?` wildcards, values OR'ed, filters AND'ed. */
 function matches(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return regex.test(value);
 }
 
@@ -200,7 +218,8 @@ function filtersOf(params: Record<string, string>): { name: string; values: stri
   const out: { name: string; values: string[] }[] = [];
   for (let n = 1; params[`Filter.${n}.Name`] !== undefined; n++) {
     const values: string[] = [];
-    for (let v = 1; params[`Filter.${n}.Value.${v}`] !== undefined; v++) values.push(params[`Filter.${n}.Value.${v}`]!);
+    for (let v = 1; params[`Filter.${n}.Value.${v}`] !== undefined; v++)
+      values.push(params[`Filter.${n}.Value.${v}`]!);
     out.push({ name: params[`Filter.${n}.Name`]!, values });
   }
   return out;
@@ -208,12 +227,15 @@ function filtersOf(params: Record<string, string>): { name: string; values: stri
 
 function instanceXml(i: FakeInstance): string {
   const state = i.state ?? 'running';
-  const opt = (tag: string, value: string | undefined) => (value === undefined ? '' : `<${tag}>${escapeXml(value)}</${tag}>`);
+  const opt = (tag: string, value: string | undefined) =>
+    value === undefined ? '' : `<${tag}>${escapeXml(value)}</${tag}>`;
   const tags = Object.entries(i.tags ?? {})
     .map(([k, v]) => `<item><key>${escapeXml(k)}</key><value>${escapeXml(v)}</value></item>`)
     .join('');
   const groups = (i.securityGroups ?? [])
-    .map((g) => `<item><groupId>${escapeXml(g.id)}</groupId><groupName>${escapeXml(g.name)}</groupName></item>`)
+    .map(
+      (g) => `<item><groupId>${escapeXml(g.id)}</groupId><groupName>${escapeXml(g.name)}</groupName></item>`,
+    )
     .join('');
   return `<item><instanceId>${i.id}</instanceId>${opt('imageId', i.imageId ?? 'ami-0fake')}<instanceState><code>${STATE_CODES[state]}</code><name>${state}</name></instanceState>${opt('privateDnsName', i.privateDnsName ?? '')}${opt('dnsName', i.publicDnsName ?? '')}<instanceType>${i.type ?? 't3.micro'}</instanceType><launchTime>${i.launchTime ?? '2026-11-30T08:00:00.000Z'}</launchTime><placement><availabilityZone>${i.availabilityZone ?? ''}</availabilityZone><tenancy>default</tenancy></placement>${opt('subnetId', i.subnetId)}${opt('vpcId', i.vpcId)}<privateIpAddress>${i.privateIp}</privateIpAddress>${opt('ipAddress', i.publicIp)}<groupSet>${groups}</groupSet><tagSet>${tags}</tagSet></item>`;
 }
@@ -247,7 +269,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     const filters = filtersOf(params);
     for (const filter of filters) {
       if (filterValues(PROBE, filter.name) === undefined) {
-        return { status: 400, xml: ec2Error('InvalidParameterValue', `The filter '${filter.name}' is invalid`) };
+        return {
+          status: 400,
+          xml: ec2Error('InvalidParameterValue', `The filter '${filter.name}' is invalid`),
+        };
       }
     }
     const found = instances.filter((i) =>
@@ -261,7 +286,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     if (params.NextToken) {
       const token = pageTokens.get(params.NextToken);
       if (!token || token.query !== query) {
-        return { status: 400, xml: ec2Error('InvalidParameterValue', 'The token is invalid for these parameters') };
+        return {
+          status: 400,
+          xml: ec2Error('InvalidParameterValue', 'The token is invalid for these parameters'),
+        };
       }
       offset = token.offset;
     }
@@ -273,7 +301,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       pageTokens.set(next, { query, offset: offset + size });
     }
     const reservations = page
-      .map((i) => `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>${instanceXml(i)}</instancesSet></item>`)
+      .map(
+        (i) =>
+          `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>${instanceXml(i)}</instancesSet></item>`,
+      )
       .join('');
     return {
       xml: `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${EC2_NS}"><requestId>${requestId()}</requestId><reservationSet>${reservations}</reservationSet>${next ? `<nextToken>${next}</nextToken>` : ''}</DescribeInstancesResponse>`,
@@ -285,11 +316,17 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     if (!allowed || (allowed.length > 0 && !allowed.includes(accessKeyId))) {
       return {
         status: 403,
-        xml: queryError('AccessDenied', `User ${accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${params.RoleArn}`),
+        xml: queryError(
+          'AccessDenied',
+          `User ${accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${params.RoleArn}`,
+        ),
       };
     }
     const id = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
-    const key: FakeKey = { secret: randomBytes(20).toString('hex'), sessionToken: randomBytes(32).toString('base64') };
+    const key: FakeKey = {
+      secret: randomBytes(20).toString('hex'),
+      sessionToken: randomBytes(32).toString('base64'),
+    };
     keys.set(id, key);
     const expiration = new Date(Date.now() + 3600_000).toISOString();
     return {
@@ -308,8 +345,15 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId() });
       res.end(xml);
     };
-    if (!auth) return send(400, errorXml('MissingAuthenticationToken', 'Request is missing Authentication Token'));
-    const call = { service, action: params.Action ?? '', region: auth.region, accessKeyId: auth.accessKeyId, params };
+    if (!auth)
+      return send(400, errorXml('MissingAuthenticationToken', 'Request is missing Authentication Token'));
+    const call = {
+      service,
+      action: params.Action ?? '',
+      region: auth.region,
+      accessKeyId: auth.accessKeyId,
+      params,
+    };
     const key = keys.get(auth.accessKeyId);
     if (!key) {
       const code = service === 'ec2' ? 'AuthFailure' : 'InvalidClientTokenId';
@@ -317,10 +361,21 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     }
     if (expectedSignature(req, body, key.secret, auth) !== auth.signature) {
       const code = service === 'ec2' ? 'AuthFailure' : 'SignatureDoesNotMatch';
-      return send(403, errorXml(code, 'The request signature we calculated does not match the signature you provided.'), call);
+      return send(
+        403,
+        errorXml(code, 'The request signature we calculated does not match the signature you provided.'),
+        call,
+      );
     }
     if (key.sessionToken !== undefined && req.headers['x-amz-security-token'] !== key.sessionToken) {
-      return send(403, errorXml(service === 'ec2' ? 'AuthFailure' : 'InvalidClientTokenId', 'The security token included in the request is invalid.'), call);
+      return send(
+        403,
+        errorXml(
+          service === 'ec2' ? 'AuthFailure' : 'InvalidClientTokenId',
+          'The security token included in the request is invalid.',
+        ),
+        call,
+      );
     }
     if (key.refuse) return send(key.refuse.status, errorXml(key.refuse.code, key.refuse.message), call);
     const failure = failures.find(
@@ -335,7 +390,12 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       return send(failure.status, errorXml(failure.code, failure.message), call);
     }
     const handler = handlers.get(`${service} ${call.action}`);
-    if (!handler) return send(400, errorXml('InvalidAction', `The action ${call.action} is not valid for this web service.`), call);
+    if (!handler)
+      return send(
+        400,
+        errorXml('InvalidAction', `The action ${call.action} is not valid for this web service.`),
+        call,
+      );
     const result = handler(call);
     send(result.status ?? 200, result.xml, call);
   };

@@ -19,7 +19,13 @@ const KEY = 'AKIAFAKEBOSUN0000001';
 const SECRET = 'fake-secret-for-the-local-endpoint';
 const EXPIRED = 'ASIAFAKEEXPIRED00001';
 
-function fleet(region: string, vpc: string, count: number, base: number, extra: Partial<FakeInstance> = {}): FakeInstance[] {
+function fleet(
+  region: string,
+  vpc: string,
+  count: number,
+  base: number,
+  extra: Partial<FakeInstance> = {},
+): FakeInstance[] {
   return Array.from({ length: count }, (_, n) => ({
     id: `i-${region.replace(/-/g, '')}${String(base + n).padStart(4, '0')}`,
     type: n % 2 === 0 ? 't3.micro' : 'm5.large',
@@ -70,7 +76,13 @@ describe('aws_ec2 inventory through the real SDK', () => {
     aws.regions = {
       'eu-west-1': [
         ...fleet('eu-west-1', 'vpc-0a', 12, 100),
-        { id: 'i-stopped0001', state: 'stopped', privateIp: '10.1.9.9', vpcId: 'vpc-0a', tags: { Name: 'old' } },
+        {
+          id: 'i-stopped0001',
+          state: 'stopped',
+          privateIp: '10.1.9.9',
+          vpcId: 'vpc-0a',
+          tags: { Name: 'old' },
+        },
       ],
       'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200),
     };
@@ -190,14 +202,27 @@ describe('aws_ec2 inventory through the real SDK', () => {
     expect(vars.bosun_host!.value).toBe('10.2.0.11');
     expect(vars.label!.value).toBe('stg-i-useast10201');
     // compose's line in the file, and what made the value.
-    const line = (await readFile(file, 'utf8')).split('\n').findIndex((l) => l.startsWith('  bosun_host:')) + 1;
+    const line =
+      (await readFile(file, 'utf8')).split('\n').findIndex((l) => l.startsWith('  bosun_host:')) + 1;
     expect(line).toBeGreaterThan(1);
-    expect(vars.bosun_host!.source).toMatchObject({ origin: 'aws_ec2', file, line, detail: 'compose, instance i-useast10201 in us-east-1' });
+    expect(vars.bosun_host!.source).toMatchObject({
+      origin: 'aws_ec2',
+      file,
+      line,
+      detail: 'compose, instance i-useast10201 in us-east-1',
+    });
     expect(vars.private_ip_address!.source.detail).toBe('instance i-useast10201 in us-east-1');
   });
 
   it('retries throttling with backoff, then succeeds', async () => {
-    aws.fail({ action: 'DescribeInstances', region: 'us-east-1', code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.', times: 2 });
+    aws.fail({
+      action: 'DescribeInstances',
+      region: 'us-east-1',
+      code: 'RequestLimitExceeded',
+      status: 503,
+      message: 'Request limit exceeded.',
+      times: 2,
+    });
     const file = await write('t.aws_ec2.yml', { regions: ['us-east-1'], hostnames: ['tag:Name'] });
     const inventory = await load([file]);
     expect(inventory.hostNames()).toHaveLength(3);
@@ -206,7 +231,14 @@ describe('aws_ec2 inventory through the real SDK', () => {
   });
 
   it('reports throttling that does not end as an error naming the region and the code', async () => {
-    aws.fail({ action: 'DescribeInstances', region: 'us-east-1', code: 'Throttling', status: 400, message: 'Rate exceeded', times: 99 });
+    aws.fail({
+      action: 'DescribeInstances',
+      region: 'us-east-1',
+      code: 'Throttling',
+      status: 400,
+      message: 'Rate exceeded',
+      times: 99,
+    });
     const file = await write('t2.aws_ec2.yml', { regions: ['us-east-1'] });
     const error = await load([file]).catch((e: unknown) => e);
     expect(isBosunError(error, 'BOSUN_AWS')).toBe(true);
@@ -227,12 +259,16 @@ describe('aws_ec2 inventory through the real SDK', () => {
     // Another file: the SDK keeps a credentials file it has read for the life of the process.
     await writeFile(join(dir, 'wrong'), `[stg]\naws_access_key_id = ${KEY}\naws_secret_access_key = wrong\n`);
     const bad = await write('b.aws_ec2.yml', { regions: ['eu-west-1'], credentials_file: 'wrong' });
-    await expect(load([bad])).rejects.toThrow(/region eu-west-1: AWS refused the credentials \(AuthFailure, HTTP 403\)/);
+    await expect(load([bad])).rejects.toThrow(
+      /region eu-west-1: AWS refused the credentials \(AuthFailure, HTTP 403\)/,
+    );
   });
 
   it('names an unknown region', async () => {
     const file = await write('u.aws_ec2.yml', { regions: ['xx-nowhere-1'] });
-    await expect(load([file])).rejects.toThrow(/region xx-nowhere-1: unknown region \(AuthFailure, HTTP 401\)/);
+    await expect(load([file])).rejects.toThrow(
+      /region xx-nowhere-1: unknown region \(AuthFailure, HTTP 401\)/,
+    );
   });
 
   it('assumes iam_role_arn through STS and signs EC2 calls with the temporary keys', async () => {
@@ -250,7 +286,9 @@ describe('aws_ec2 inventory through the real SDK', () => {
       regions: ['us-east-1'],
       iam_role_arn: 'arn:aws:iam::123456789012:role/admin',
     });
-    await expect(load([denied])).rejects.toThrow(/region us-east-1: access denied.*\(AccessDenied, HTTP 403\)/);
+    await expect(load([denied])).rejects.toThrow(
+      /region us-east-1: access denied.*\(AccessDenied, HTTP 403\)/,
+    );
   });
 
   it('takes the region from the environment when the file lists none', async () => {
@@ -265,16 +303,40 @@ describe('aws_ec2 inventory through the real SDK', () => {
     aws.regions = {
       'eu-west-1': [
         ...fleet('eu-west-1', 'vpc-0a', 2, 100),
-        ...fleet('eu-west-1', 'vpc-0c', 2, 300).map((i) => ({ ...i, tags: { ...i.tags, Name: `c-web-${i.id.slice(-1)}` } })),
-        { id: 'i-bastiona', vpcId: 'vpc-0a', privateIp: '10.1.0.5', publicIp: '203.0.113.10', tags: { Name: 'bastion-a', Role: 'bastion' } },
-        { id: 'i-bastionc', vpcId: 'vpc-0c', privateIp: '10.3.0.5', publicIp: '203.0.113.30', tags: { Name: 'bastion-c', Role: 'bastion' } },
-        { id: 'i-public01', vpcId: 'vpc-0a', privateIp: '10.1.0.6', publicIp: '203.0.113.11', tags: { Name: 'edge', Role: 'web' } },
+        ...fleet('eu-west-1', 'vpc-0c', 2, 300).map((i) => ({
+          ...i,
+          tags: { ...i.tags, Name: `c-web-${i.id.slice(-1)}` },
+        })),
+        {
+          id: 'i-bastiona',
+          vpcId: 'vpc-0a',
+          privateIp: '10.1.0.5',
+          publicIp: '203.0.113.10',
+          tags: { Name: 'bastion-a', Role: 'bastion' },
+        },
+        {
+          id: 'i-bastionc',
+          vpcId: 'vpc-0c',
+          privateIp: '10.3.0.5',
+          publicIp: '203.0.113.30',
+          tags: { Name: 'bastion-c', Role: 'bastion' },
+        },
+        {
+          id: 'i-public01',
+          vpcId: 'vpc-0a',
+          privateIp: '10.1.0.6',
+          publicIp: '203.0.113.11',
+          tags: { Name: 'edge', Role: 'web' },
+        },
       ],
     };
     await mkdir(join(dir, 'group_vars'));
     // The bastion's user and key are inventory variables, here of its group.
     await writeFile(join(dir, 'group_vars', 'all.yml'), 'bosun_user: admin\n');
-    await writeFile(join(dir, 'group_vars', 'bastions.yml'), 'bosun_user: ops\nbosun_private_key_file: keys/ops\n');
+    await writeFile(
+      join(dir, 'group_vars', 'bastions.yml'),
+      'bosun_user: ops\nbosun_private_key_file: keys/ops\n',
+    );
     const file = await write('b.aws_ec2.yml', {
       regions: ['eu-west-1'],
       hostnames: ['tag:Name'],
@@ -290,7 +352,9 @@ describe('aws_ec2 inventory through the real SDK', () => {
     });
     expect(inventoryConnection(inventory, 'eu-west-1-web-1').transport).not.toHaveProperty('bastions.1');
     // Same names in the other VPC: its hosts carry the other bastion.
-    const other = inventory.hostNames().filter((h) => inventory.plainVarsOf(h).vpc_id === 'vpc-0c' && !h.startsWith('bastion'));
+    const other = inventory
+      .hostNames()
+      .filter((h) => inventory.plainVarsOf(h).vpc_id === 'vpc-0c' && !h.startsWith('bastion'));
     expect(other).toHaveLength(2);
     for (const host of other) expect(inventory.plainVarsOf(host).bosun_bastion).toBe('bastion-c');
     // A host with a public address is dialled directly.
@@ -299,8 +363,12 @@ describe('aws_ec2 inventory through the real SDK', () => {
 
     const shown = await runInProcess(['inventory', 'host', other[0]!, '-i', file], { cwd: dir });
     expect(shown.stderr).toBe('');
-    expect(shown.stdout).toContain(`reach:  ops@203.0.113.30:22 -> admin@${String(inventory.plainVarsOf(other[0]!).private_ip_address)}:22`);
-    expect(shown.stdout).toMatch(/bosun_bastion = bastion-c\n\s+from .*b\.aws_ec2\.yml:\d+:\d+ \(host .*, bastion tagged in vpc-0c\)/);
+    expect(shown.stdout).toContain(
+      `reach:  ops@203.0.113.30:22 -> admin@${String(inventory.plainVarsOf(other[0]!).private_ip_address)}:22`,
+    );
+    expect(shown.stdout).toMatch(
+      /bosun_bastion = bastion-c\n\s+from .*b\.aws_ec2\.yml:\d+:\d+ \(host .*, bastion tagged in vpc-0c\)/,
+    );
     const listed = await runInProcess(['inventory', 'list', '-i', file], { cwd: dir });
     expect(listed.stdout.split('\n')[0]).toMatch(/^HOST\s+GROUPS\s+SOURCE$/);
     expect(listed.stdout).toMatch(/bastion-a\s+bastions\s+.*b\.aws_ec2\.yml/);
@@ -325,14 +393,20 @@ describe('the aws_ec2 cache', () => {
   let aws: FakeAws;
   let dir: string;
   beforeAll(async () => {
-    aws = await startFakeAws({ regions: { 'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200) }, keys: { [KEY]: { secret: SECRET } } });
+    aws = await startFakeAws({
+      regions: { 'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200) },
+      keys: { [KEY]: { secret: SECRET } },
+    });
   });
   afterAll(async () => {
     await aws.close();
   });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bosun-ec2-cache-'));
-    await writeFile(join(dir, 'credentials'), `[stg]\naws_access_key_id = ${KEY}\naws_secret_access_key = ${SECRET}\n`);
+    await writeFile(
+      join(dir, 'credentials'),
+      `[stg]\naws_access_key_id = ${KEY}\naws_secret_access_key = ${SECRET}\n`,
+    );
     aws.calls.length = 0;
   });
   afterEach(async () => {

@@ -48,7 +48,11 @@ describe('inventory sources', () => {
     expect(inventory.host('web2').groups).toEqual(['all', 'web', 'canary']);
     expect(inventory.host('lonely').groups).toEqual(['all', 'ungrouped']);
     expect(inventory.plainVarsOf('web2')).toEqual({ site: 'stg', http_port: 8080, bosun_host: '10.0.0.2' });
-    expect(inventory.varsOf('web1').bosun_host!.source).toMatchObject({ origin: 'script', file: path, detail: '--list _meta.hostvars' });
+    expect(inventory.varsOf('web1').bosun_host!.source).toMatchObject({
+      origin: 'script',
+      file: path,
+      detail: '--list _meta.hostvars',
+    });
     expect(inventory.group('all').children).toEqual(['web', 'ungrouped']);
   });
 
@@ -73,7 +77,10 @@ describe('inventory sources', () => {
   it('merges sources in order, each group_vars folder applying to its hosts', async () => {
     await mkdir(join(dir, 'static', 'group_vars'), { recursive: true });
     await mkdir(join(dir, 'dynamic', 'group_vars'), { recursive: true });
-    await writeFile(join(dir, 'static', 'hosts.yml'), 'web:\n  hosts:\n    web1:\n      from: static\n  vars:\n    tier: static\n');
+    await writeFile(
+      join(dir, 'static', 'hosts.yml'),
+      'web:\n  hosts:\n    web1:\n      from: static\n  vars:\n    tier: static\n',
+    );
     await writeFile(join(dir, 'static', 'group_vars', 'web.yml'), 'owner: static-team\nonly_static: 1\n');
     await script(join(dir, 'dynamic', 'cmdb'), {
       web: { hosts: ['web1', 'web9'] },
@@ -168,6 +175,8 @@ all:
     expect(() => inventoryConnection(inventory, 'lost')).toThrow(
       /host lost: bosun_bastion names "nowhere", which is not a host of the inventory/,
     );
-    expect(() => inventoryConnection(inventory, 'loop1')).toThrow(/makes a loop of bastions: loop1 -> loop2 -> loop1/);
+    expect(() => inventoryConnection(inventory, 'loop1')).toThrow(
+      /makes a loop of bastions: loop1 -> loop2 -> loop1/,
+    );
   });
 });
