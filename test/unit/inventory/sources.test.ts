@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inventoryConnection } from '../../../src/inventory/connection.js';
 import { loadInventory, parseInventory } from '../../../src/inventory/loader.js';
 import { registeredInventorySources } from '../../../src/inventory/sources.js';
+import { runInProcess } from '../../support/in-process-cli.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -54,6 +55,26 @@ describe('inventory sources', () => {
       detail: '--list _meta.hostvars',
     });
     expect(inventory.group('all').children).toEqual(['web', 'ungrouped']);
+  });
+
+  it('draws the graph with each host variable and where it came from', async () => {
+    const path = await script(join(dir, 'cmdb.sh'), {
+      web: { hosts: ['web1'] },
+      _meta: { hostvars: { web1: { bosun_host: '10.0.0.1', bosun_password: 'hunter2' } } },
+    });
+    const run = await runInProcess(['inventory', 'graph', '--vars', '-i', path], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(
+      [
+        '@all:',
+        '  |--@ungrouped:',
+        '  |--@web:',
+        '  |  |--web1',
+        `  |  |  |--{bosun_host = 10.0.0.1}  # ${path}:1:1 (host web1, --list _meta.hostvars)`,
+        `  |  |  |--{bosun_password = ********}  # ${path}:1:1 (host web1, --list _meta.hostvars)`,
+        '',
+      ].join('\n'),
+    );
   });
 
   it('asks --host for each host when the script gives no _meta', async () => {
