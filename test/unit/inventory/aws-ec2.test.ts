@@ -12,7 +12,13 @@ import { inventoryConnection } from '../../../src/inventory/connection.js';
 import type { Inventory } from '../../../src/inventory/inventory.js';
 import { loadInventory } from '../../../src/inventory/loader.js';
 import { stringify } from '../../../src/vendor/yaml.js';
-import { type FakeAws, type FakeInstance, startFakeAws } from '../../support/fake-aws.js';
+import { budget } from '../../support/budget.js';
+import {
+  type FakeAws,
+  type FakeAwsOptions,
+  type FakeInstance,
+  startFakeAws,
+} from '../../support/fake-aws.js';
 import { runInProcess } from '../../support/in-process-cli.js';
 
 const KEY = 'AKIAFAKEBOSUN0000001';
@@ -40,25 +46,17 @@ function fleet(
   }));
 }
 
-describe('aws_ec2 inventory through the real SDK', () => {
-  let aws: FakeAws;
-  let dir: string;
-  const savedEnv = { ...process.env };
+let aws: FakeAws;
+let dir: string;
 
+/**
+ * One endpoint per describe, and per test a folder holding a credentials file; the SDK sees no
+ * AWS_* variable and no ~/.aws of this machine.
+ */
+function useEndpoint(options: FakeAwsOptions): void {
+  const savedEnv = { ...process.env };
   beforeAll(async () => {
-    aws = await startFakeAws({
-      regions: {},
-      pageSize: 5,
-      keys: {
-        [KEY]: { secret: SECRET },
-        [EXPIRED]: {
-          secret: SECRET,
-          sessionToken: 'token',
-          refuse: { code: 'RequestExpired', status: 400, message: 'Request has expired.' },
-        },
-      },
-      roles: { 'arn:aws:iam::123456789012:role/inventory-reader': [KEY] },
-    });
+    aws = await startFakeAws(options);
   });
   afterAll(async () => {
     await aws.close();
@@ -69,10 +67,47 @@ describe('aws_ec2 inventory through the real SDK', () => {
       join(dir, 'credentials'),
       `[stg]\naws_access_key_id = ${KEY}\naws_secret_access_key = ${SECRET}\n\n[expired]\naws_access_key_id = ${EXPIRED}\naws_secret_access_key = ${SECRET}\naws_session_token = token\n`,
     );
-    // The SDK must find nothing of this machine: no env keys, no ~/.aws.
     for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
     process.env.AWS_CONFIG_FILE = join(dir, 'no-config');
     aws.reset();
+  });
+  afterEach(async () => {
+    process.env = { ...savedEnv };
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
+/** An aws_ec2 file in the test's folder that reaches the endpoint with the `stg` profile. */
+const write = async (name: string, body: Record<string, unknown>) => {
+  const path = join(dir, name);
+  await writeFile(
+    path,
+    stringify({
+      plugin: 'aws_ec2',
+      endpoint_url: aws.url,
+      profile: 'stg',
+      credentials_file: 'credentials',
+      ...body,
+    }),
+  );
+  return path;
+};
+
+describe('aws_ec2 inventory through the real SDK', () => {
+  useEndpoint({
+    regions: {},
+    pageSize: 5,
+    keys: {
+      [KEY]: { secret: SECRET },
+      [EXPIRED]: {
+        secret: SECRET,
+        sessionToken: 'token',
+        refuse: { code: 'RequestExpired', status: 400, message: 'Request has expired.' },
+      },
+    },
+    roles: { 'arn:aws:iam::123456789012:role/inventory-reader': [KEY] },
+  });
+  beforeEach(() => {
     aws.regions = {
       'eu-west-1': [
         ...fleet('eu-west-1', 'vpc-0a', 12, 100),
@@ -87,25 +122,7 @@ describe('aws_ec2 inventory through the real SDK', () => {
       'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200),
     };
   });
-  afterEach(async () => {
-    process.env = { ...savedEnv };
-    await rm(dir, { recursive: true, force: true });
-  });
 
-  const write = async (name: string, body: Record<string, unknown>) => {
-    const path = join(dir, name);
-    await writeFile(
-      path,
-      stringify({
-        plugin: 'aws_ec2',
-        endpoint_url: aws.url,
-        profile: 'stg',
-        credentials_file: 'credentials',
-        ...body,
-      }),
-    );
-    return path;
-  };
   const load = (paths: string[], options: { refreshCache?: boolean; debug?: (t: string) => void } = {}) =>
     loadInventory(paths, { cwd: dir, env: { HOME: dir }, ...options });
 
@@ -230,21 +247,28 @@ describe('aws_ec2 inventory through the real SDK', () => {
     expect(statuses).toEqual([503, 503, 200]);
   });
 
-  it('reports throttling that does not end as an error naming the region and the code', async () => {
-    aws.fail({
-      action: 'DescribeInstances',
-      region: 'us-east-1',
-      code: 'Throttling',
-      status: 400,
-      message: 'Rate exceeded',
-      times: 99,
-    });
-    const file = await write('t2.aws_ec2.yml', { regions: ['us-east-1'] });
-    const error = await load([file]).catch((e: unknown) => e);
-    expect(isBosunError(error, 'BOSUN_AWS')).toBe(true);
-    expect((error as Error).message).toMatch(/region us-east-1: still throttled .*\(Throttling, HTTP 400\)/);
-    expect(aws.calls.filter((c) => c.region === 'us-east-1')).toHaveLength(5);
-  });
+  it(
+    'reports throttling that does not end as an error naming the region and the code',
+    async () => {
+      aws.fail({
+        action: 'DescribeInstances',
+        region: 'us-east-1',
+        code: 'Throttling',
+        status: 400,
+        message: 'Rate exceeded',
+        times: 99,
+      });
+      const file = await write('t2.aws_ec2.yml', { regions: ['us-east-1'] });
+      const error = await load([file]).catch((e: unknown) => e);
+      expect(isBosunError(error, 'BOSUN_AWS')).toBe(true);
+      expect((error as Error).message).toMatch(
+        /region us-east-1: still throttled .*\(Throttling, HTTP 400\)/,
+      );
+      expect(aws.calls.filter((c) => c.region === 'us-east-1')).toHaveLength(5);
+      // Five attempts with the SDK's throttling backoff (up to 0.5, 1, 2, 4 s, jittered): 9 s measured.
+    },
+    budget(15),
+  );
 
   it('says the credentials expired, with the region and the API code', async () => {
     const file = await write('e.aws_ec2.yml', { regions: ['eu-west-1'], profile: 'expired' });
@@ -390,71 +414,43 @@ describe('aws_ec2 inventory through the real SDK', () => {
 });
 
 describe('the aws_ec2 cache', () => {
-  let aws: FakeAws;
-  let dir: string;
-  beforeAll(async () => {
-    aws = await startFakeAws({
-      regions: { 'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200) },
-      keys: { [KEY]: { secret: SECRET } },
+  useEndpoint({
+    regions: { 'us-east-1': fleet('us-east-1', 'vpc-0b', 3, 200) },
+    keys: { [KEY]: { secret: SECRET } },
+  });
+  const cached = (extra: Record<string, unknown> = {}) =>
+    write('c.aws_ec2.yml', {
+      regions: ['us-east-1'],
+      hostnames: ['tag:Name'],
+      cache: true,
+      cache_connection: 'cache',
+      ...extra,
     });
-  });
-  afterAll(async () => {
-    await aws.close();
-  });
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bosun-ec2-cache-'));
-    await writeFile(
-      join(dir, 'credentials'),
-      `[stg]\naws_access_key_id = ${KEY}\naws_secret_access_key = ${SECRET}\n`,
-    );
-    aws.calls.length = 0;
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  const write = async (extra: Record<string, unknown> = {}) => {
-    const path = join(dir, 'c.aws_ec2.yml');
-    await writeFile(
-      path,
-      stringify({
-        plugin: 'aws_ec2',
-        endpoint_url: aws.url,
-        profile: 'stg',
-        credentials_file: 'credentials',
-        regions: ['us-east-1'],
-        hostnames: ['tag:Name'],
-        cache: true,
-        cache_connection: 'cache',
-        ...extra,
-      }),
-    );
-    return path;
-  };
   const load = (path: string, refreshCache = false): Promise<Inventory> =>
     loadInventory([path], { cwd: dir, env: { HOME: dir }, refreshCache });
 
   it('answers from the cache while it is fresh, and asks again with --refresh-cache', async () => {
-    const file = await write();
+    const file = await cached();
     const t0 = performance.now();
     await load(file);
     const miss = performance.now() - t0;
     expect(aws.calls).toHaveLength(1);
     const t1 = performance.now();
-    const cached = await load(file);
+    const fromCache = await load(file);
     const hit = performance.now() - t1;
     expect(aws.calls).toHaveLength(1);
-    expect(cached.hostNames()).toEqual(['us-east-1-web-1', 'us-east-1-web-2', 'us-east-1-web-3']);
+    expect(fromCache.hostNames()).toEqual(['us-east-1-web-1', 'us-east-1-web-2', 'us-east-1-web-3']);
     console.info(`aws_ec2 inventory: cache miss ${miss.toFixed(1)} ms, hit ${hit.toFixed(1)} ms`);
     await load(file, true);
     expect(aws.calls).toHaveLength(2);
   });
 
   it('keys the cache by file content and credentials', async () => {
-    const file = await write();
+    const file = await cached();
     await load(file);
     await loadInventory([file], { cwd: dir, env: { HOME: dir, AWS_PROFILE: 'other' } });
     expect(aws.calls).toHaveLength(2);
-    await write({ hostnames: ['instance-id'] });
+    await cached({ hostnames: ['instance-id'] });
     const renamed = await load(file);
     expect(aws.calls).toHaveLength(3);
     expect(renamed.hostNames()[0]).toBe('i-useast10200');
@@ -462,7 +458,7 @@ describe('the aws_ec2 cache', () => {
   });
 
   it('asks again once the cache is older than cache_timeout', async () => {
-    const file = await write({ cache_timeout: 1 });
+    const file = await cached({ cache_timeout: 1 });
     await load(file);
     const [name] = await readdir(join(dir, 'cache'));
     const path = join(dir, 'cache', name!);
@@ -473,7 +469,7 @@ describe('the aws_ec2 cache', () => {
   });
 
   it('ignores a corrupt cache file and writes it anew', async () => {
-    const file = await write();
+    const file = await cached();
     await load(file);
     const [name] = await readdir(join(dir, 'cache'));
     const path = join(dir, 'cache', name!);
