@@ -15,6 +15,8 @@ import type { GeneratedGroup, GeneratedHost, GeneratedInventory, GeneratedVar } 
 const CODE = 'BOSUN_INVENTORY';
 const DEFAULT_HOSTNAMES = ['dns-name', 'private-dns-name'];
 const DEFAULT_BASTION_GROUP = 'bastions';
+/** Every host the plugin finds is in this group, as with Ansible's plugin. */
+const PLUGIN_GROUP = 'aws_ec2';
 /** The connection variables that say where a host is; compose setting one replaces the default address. */
 const ADDRESS_VARIABLES = ['bosun_host', 'ansible_host', 'ansible_ssh_host'];
 
@@ -248,6 +250,7 @@ export function ec2Inventory(
       ensureGroup(group, path);
       if (!memberOf.includes(group)) memberOf.push(group);
     };
+    join(PLUGIN_GROUP, ['plugin']);
     for (const [index, keyed] of (file.keyed_groups ?? []).entries()) {
       for (const group of keyedGroupNames(context, data, index)) {
         join(group, ['keyed_groups', index]);

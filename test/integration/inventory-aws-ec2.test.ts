@@ -154,9 +154,9 @@ describe('an aws_ec2 inventory of the fleet', () => {
     const listed = await run(['inventory', 'list', '-i', inventoryFile]);
     expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^host1 +env_stg +\S+staging\.aws_ec2\.yml$/m);
-    expect(listed.stdout).toMatch(/^host2 +env_stg /m);
-    expect(listed.stdout).toMatch(/^bastion1 +bastions /m);
+    expect(listed.stdout).toMatch(/^host1 +aws_ec2, env_stg +\S+staging\.aws_ec2\.yml$/m);
+    expect(listed.stdout).toMatch(/^host2 +aws_ec2, env_stg /m);
+    expect(listed.stdout).toMatch(/^bastion1 +aws_ec2, bastions /m);
     expect(listed.stdout).not.toMatch(/db1|old/);
 
     const host = await run(['inventory', 'host', 'host1', '-i', inventoryFile]);

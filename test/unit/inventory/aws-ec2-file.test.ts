@@ -91,7 +91,7 @@ describe('the aws_ec2 file', () => {
     };
     const inventory = ec2Inventory(file, yaml, [region]);
     const web = inventory.hosts.find((h) => h.name === 'stg-crm-web-1')!;
-    expect(web.groups).toEqual(['role_web', 'az_eu_west_2a', 'web', 'crm']);
+    expect(web.groups).toEqual(['aws_ec2', 'role_web', 'az_eu_west_2a', 'web', 'crm']);
     const value = (host: typeof web, name: string) => host.vars.filter((v) => v.name === name).at(-1)?.value;
     expect(value(web, 'bosun_host')).toBe('10.0.1.10');
     expect(value(web, 'bosun_bastion')).toBe('stg-bastion');
@@ -99,7 +99,7 @@ describe('the aws_ec2 file', () => {
     // No Name tag and no private DNS name: the instance id names it.
     expect(inventory.hosts.map((h) => h.name)).toEqual(['stg-crm-web-1', 'i-0noname', 'stg-bastion']);
     const bastion = inventory.hosts.find((h) => h.name === 'stg-bastion')!;
-    expect(bastion.groups).toEqual(['role_bastion', 'bastions']);
+    expect(bastion.groups).toEqual(['aws_ec2', 'role_bastion', 'bastions']);
     expect(value(bastion, 'bosun_host')).toBe('203.0.113.7');
   });
 });

@@ -202,6 +202,7 @@ describe('aws_ec2 inventory through the real SDK', () => {
     const host = inventory.host('us-east-1-web-2');
     expect(host.groups).toEqual([
       'all',
+      'aws_ec2',
       'az_us_east_1b',
       'big',
       'role_web',
@@ -395,7 +396,7 @@ describe('aws_ec2 inventory through the real SDK', () => {
     );
     const listed = await runInProcess(['inventory', 'list', '-i', file], { cwd: dir });
     expect(listed.stdout.split('\n')[0]).toMatch(/^HOST\s+GROUPS\s+SOURCE$/);
-    expect(listed.stdout).toMatch(/bastion-a\s+bastions\s+.*b\.aws_ec2\.yml/);
+    expect(listed.stdout).toMatch(/bastion-a\s+aws_ec2, bastions\s+.*b\.aws_ec2\.yml/);
   });
 
   it('lets no SDK warning through as a process warning', async () => {
