@@ -5,7 +5,8 @@ import { pluginOf, registerInventorySource } from './sources.js';
 
 registerInventorySource({
   name: 'yaml',
-  accepts: (file) => file.yaml !== undefined && pluginOf(file) === undefined,
+  // A group may be called `plugin`: only a name (a string) makes the file a plugin's.
+  accepts: (file) => file.yaml !== undefined && typeof pluginOf(file) !== 'string',
   load: async (file) => ({ kind: 'yaml', source: file.yaml! }),
 });
 registerInventorySource(scriptSource);

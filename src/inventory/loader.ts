@@ -139,7 +139,7 @@ async function loadFile(
   const source = sourceFor(file);
   if (!source) {
     const plugin = pluginOf(file);
-    if (yaml && plugin !== undefined) {
+    if (yaml && typeof plugin === 'string') {
       throw issueError(
         yaml,
         ['plugin'],

@@ -132,6 +132,12 @@ describe('inventory sources', () => {
     expect(inventory.hostNames()).toEqual(['a1', 'b1']);
   });
 
+  it('takes a static group called plugin for a group', async () => {
+    await writeFile(join(dir, 'odd.yml'), 'plugin:\n  hosts:\n    p1:\n');
+    const inventory = await loadInventory(['odd.yml'], { cwd: dir });
+    expect(inventory.hostsOf('plugin')).toEqual(['p1']);
+  });
+
   it('names an unknown plugin', async () => {
     await writeFile(join(dir, 'gcp.yml'), 'plugin: gcp_compute\nprojects: [x]\n');
     await expect(loadInventory(['gcp.yml'], { cwd: dir })).rejects.toThrow(
