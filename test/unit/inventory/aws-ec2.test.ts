@@ -316,6 +316,14 @@ describe('aws_ec2 inventory through the real SDK', () => {
     );
   });
 
+  it('says where a region may come from when there is none', async () => {
+    const file = await write('none.aws_ec2.yml', {});
+    await expect(load([file])).rejects.toThrow(
+      /none\.aws_ec2\.yml: no region: list regions in the file, or set AWS_REGION or the profile's region/,
+    );
+    expect(aws.calls).toEqual([]);
+  });
+
   it('takes the region from the environment when the file lists none', async () => {
     process.env.AWS_REGION = 'us-east-1';
     const file = await write('env.aws_ec2.yml', {});
