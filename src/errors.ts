@@ -18,6 +18,7 @@ export type BosunErrorCode =
   | 'BOSUN_TRANSFER' // put/get failed
   | 'BOSUN_DOCKER' // the docker CLI or engine failed
   | 'BOSUN_LAB' // lab fleet could not be started or found
+  | 'BOSUN_AWS' // an AWS API refused or failed (credentials, access, region, throttling)
   | 'BOSUN_MODULE_FAILED' // a module found the host in a state it cannot act on (task fails, run goes on)
   | 'BOSUN_INTERRUPTED' // the run was interrupted (Ctrl-C) while the command ran; it was stopped
   | 'BOSUN_VAULT' // an encrypted file or value cannot be opened (no password, wrong password, tampered)

@@ -1,8 +1,8 @@
 /** `bosun exec PATTERN -i INVENTORY -- COMMAND...` */
 import { BosunError, messageOf } from '../errors.js';
-import { connectionSecrets, type HostConnection, hostConnection } from '../inventory/connection.js';
+import { connectionSecrets, type HostConnection, inventoryConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
-import { loadInventory } from '../inventory/loader.js';
+import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
 import { raw } from '../transport/quote.js';
 import { TransportRun } from '../transport/registry.js';
@@ -27,17 +27,34 @@ export interface ExecCommandOptions {
   keepaliveInterval?: number;
   keepaliveCount?: number;
   json?: boolean;
+  refreshCache?: boolean;
+}
+
+/** How the CLI has inventory sources read: its environment, --refresh-cache, BOSUN_DEBUG=1's log. */
+export function inventoryLoadOptions(io: CliIO, refreshCache = false): Omit<LoadInventoryOptions, 'cwd'> {
+  const debug = io.env.BOSUN_DEBUG === '1';
+  return {
+    env: io.env,
+    refreshCache,
+    debug: (text) => {
+      if (debug) io.stderr.write(`bosun: debug: ${text}\n`);
+    },
+  };
 }
 
 /** Load the inventories named by -i (required), printing their warnings. */
-export async function loadInventoryForCli(paths: string[], io: CliIO): Promise<Inventory> {
+export async function loadInventoryForCli(
+  paths: string[],
+  io: CliIO,
+  refreshCache = false,
+): Promise<Inventory> {
   if (paths.length === 0) {
     throw new BosunError(
       'BOSUN_INPUT',
       'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
     );
   }
-  const inventory = await loadInventory(paths, { cwd: io.cwd });
+  const inventory = await loadInventory(paths, { ...inventoryLoadOptions(io, refreshCache), cwd: io.cwd });
   for (const warning of inventory.warnings) warn(io, warning);
   return inventory;
 }
@@ -60,7 +77,7 @@ export async function execCommand(
   }
   // The words are the user's own shell text, as `ansible -m shell -a` takes it.
   const command = raw(words.join(' '));
-  const inventory = await loadInventoryForCli(options.inventory, io);
+  const inventory = await loadInventoryForCli(options.inventory, io, options.refreshCache);
   const hosts = selectHosts(inventory, pattern, io);
   if (hosts.length === 0) {
     warn(io, `no hosts matched "${pattern}"; nothing to do`);
@@ -71,7 +88,7 @@ export async function execCommand(
   const palette = colors(io.stdout, io.env);
   // Every host's connection settings are checked before anything connects.
   const connections: HostConnection[] = hosts.map((host) =>
-    hostConnection(host, inventory.varsOf(host), {
+    inventoryConnection(inventory, host, {
       ...overrides,
       become: options.become || options.becomeUser !== undefined ? true : undefined,
       becomeUser: options.becomeUser,

@@ -3,7 +3,7 @@
  * output, and so nothing below src/cli ever prints.
  */
 import type { Readable } from 'node:stream';
-import { Secrets } from '../vars/secrets.js';
+import { REDACTED, Secrets } from '../vars/secrets.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -56,6 +56,9 @@ export function colors(stream: OutputStream, env: NodeJS.ProcessEnv) {
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return { green: wrap('32'), red: wrap('31'), yellow: wrap('33'), bold: wrap('1'), dim: wrap('2') };
 }
+
+/** What a secret value is shown as: the word every redacted secret is printed as. */
+export const MASK = REDACTED;
 
 export function warn(io: CliIO, message: string): void {
   io.stderr.write(`bosun: ${colors(io.stderr, io.env).yellow('warning')}: ${message}\n`);

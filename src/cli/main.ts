@@ -13,7 +13,7 @@ import { packageRoot } from '../paths.js';
 import { Command, CommanderError } from '../vendor/commander.js';
 import { execCommand } from './exec-command.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
-import { inventoryGraphCommand, inventoryListCommand } from './inventory-command.js';
+import { inventoryGraphCommand, inventoryHostCommand, inventoryListCommand } from './inventory-command.js';
 import { type CliIO, processIO, redactingIO } from './io.js';
 import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js';
 import {
@@ -23,6 +23,7 @@ import {
   hops,
   positiveInteger,
   positiveSeconds,
+  REFRESH_CACHE_HELP,
 } from './options.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSchemaCommand } from './schema-command.js';
@@ -58,6 +59,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     )
     .argument('[command...]', 'the command line, after --')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
     .option('-f, --forks <n>', 'hosts to run on at once', positiveInteger, 50)
     .option('-b, --become', 'run the command with sudo (as root unless --become-user)')
     .option('--become-user <user>', 'sudo to this user (implies --become)')
@@ -85,9 +87,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const inventory = program.command('inventory').description('show an inventory');
   inventory
     .command('list')
-    .description('list the hosts matching PATTERN (default all) and their groups')
+    .description('list the hosts matching PATTERN (default all), their groups and the source of each')
     .argument('[pattern]', 'host pattern')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
     .option('--json', 'one JSON object per host per line')
     .action(async (pattern: string | undefined, options) => {
       setExit(await inventoryListCommand(pattern, options, io));
@@ -97,8 +100,22 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .description('draw the group tree, like ansible-inventory --graph')
     .argument('[group]', 'group to start from (default all)')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
+    .option('--vars', "show each host's inventory variables and where they came from")
     .action(async (group: string | undefined, options) => {
       setExit(await inventoryGraphCommand(group, options, io));
+    });
+  inventory
+    .command('host')
+    .description(
+      'show a host: its groups, its inventory variables with where each came from, and how it is reached (the jump chain)',
+    )
+    .argument('<host>', 'an inventory host')
+    .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
+    .option('--json', 'one JSON object')
+    .action(async (host: string, options) => {
+      setExit(await inventoryHostCommand(host, options, io));
     });
 
   const lab = program.command('lab').description('a local lab: a bastion and hosts in containers');

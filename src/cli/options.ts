@@ -10,6 +10,8 @@ import type { CliIO } from './io.js';
 import { readSecretFromTty } from './prompt.js';
 
 export const BECOME_PASSWORD_ENV = 'BOSUN_BECOME_PASSWORD';
+export const REFRESH_CACHE_HELP =
+  'ask inventory sources afresh (aws_ec2 with cache: true), and cache the answer';
 
 /** A repeatable option: every value, in order. */
 export function collect(value: string, previous: string[]): string[] {

@@ -11,6 +11,7 @@ import { ListrReporter } from '../report/listr.js';
 import { PlainReporter } from '../report/plain.js';
 import { ansiPalette, NO_COLOR, type Reporter } from '../report/reporter.js';
 import type { Command } from '../vendor/commander.js';
+import { inventoryLoadOptions } from './exec-command.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, secretsOf, warn } from './io.js';
 import {
@@ -20,6 +21,7 @@ import {
   connectionOverrides,
   positiveInteger,
   positiveSeconds,
+  REFRESH_CACHE_HELP,
 } from './options.js';
 import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
@@ -45,6 +47,7 @@ export interface RunCommandOptions extends VaultOptions {
   keepaliveCount?: number;
   listHosts?: boolean;
   listTasks?: boolean;
+  refreshCache?: boolean;
 }
 
 export function registerRunCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -53,6 +56,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .description('run a playbook, like ansible-playbook')
     .argument('<playbook>', 'the playbook file')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
     .option(
       '-e, --extra-vars <vars>',
       'key=value pairs, @file.yml or a JSON/YAML mapping (repeatable)',
@@ -121,6 +125,7 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     secrets: secretsOf(io),
     vaultPasswords: vaultPasswords(options, io),
     awsEndpoint: io.env[AWS_ENDPOINT_ENV] || undefined,
+    inventoryOptions: inventoryLoadOptions(io, options.refreshCache),
   });
   for (const warning of input.warnings) warn(io, warning);
 

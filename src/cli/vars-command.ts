@@ -8,16 +8,17 @@
 import { FactStore, magicVars, playScope } from '../engine/host-scope.js';
 import { loadRunInput } from '../engine/input.js';
 import { BosunError } from '../errors.js';
-import { CONNECTION_VARIABLES } from '../inventory/connection.js';
+import { SECRET_VARIABLE_NAMES } from '../inventory/connection.js';
 import { extraVarsLayer, parseExtraVars } from '../vars/extra-vars.js';
 import { PRECEDENCE_TEXT } from '../vars/precedence.js';
 import { inventoryLayers, VarScope } from '../vars/scope.js';
 import { REDACTED } from '../vars/secrets.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
-import { loadInventoryForCli } from './exec-command.js';
+import { inventoryLoadOptions, loadInventoryForCli } from './exec-command.js';
 import { EXIT } from './exit-codes.js';
-import { type CliIO, secretsOf } from './io.js';
+import { type CliIO, MASK, secretsOf } from './io.js';
+import { REFRESH_CACHE_HELP } from './options.js';
 import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
 export interface VarsCommandOptions extends VaultOptions {
@@ -25,14 +26,10 @@ export interface VarsCommandOptions extends VaultOptions {
   extraVars: string[];
   playbook?: string;
   json?: boolean;
+  refreshCache?: boolean;
 }
 
-const SECRET_NAMES = new Set<string>([
-  ...CONNECTION_VARIABLES.password,
-  ...CONNECTION_VARIABLES.passphrase,
-  ...CONNECTION_VARIABLES.becomePassword,
-]);
-const MASK = REDACTED;
+const SECRET_NAMES = SECRET_VARIABLE_NAMES;
 /** Magic variables too big to print usefully: they hold every host and group. */
 const HIDDEN = new Set(['hostvars', 'groups']);
 
@@ -46,6 +43,7 @@ export function registerVarsCommand(program: Command, io: CliIO, setExit: (code:
     .description('show every variable of a host, where it comes from and what it overrode')
     .argument('<host>', 'an inventory host')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--refresh-cache', REFRESH_CACHE_HELP)
     .option(
       '-e, --extra-vars <vars>',
       'key=value pairs, @file.yml or a JSON/YAML mapping (repeatable)',
@@ -72,6 +70,7 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
       cwd: io.cwd,
       secrets: secretsOf(io),
       vaultPasswords: vaultPasswords(options, io),
+      inventoryOptions: inventoryLoadOptions(io, options.refreshCache),
     });
     if (!input.inventory.hasHost(host))
       throw new BosunError('BOSUN_INPUT', `no host "${host}" in the inventory`);
@@ -96,7 +95,7 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
     });
     context = `play #${prepared.index + 1} "${prepared.play.name}" of ${options.playbook}`;
   } else {
-    const inventory = await loadInventoryForCli(options.inventory, io);
+    const inventory = await loadInventoryForCli(options.inventory, io, options.refreshCache);
     if (!inventory.hasHost(host)) throw new BosunError('BOSUN_INPUT', `no host "${host}" in the inventory`);
     const extra = await parseExtraVars(options.extraVars, io.cwd, {
       passwords: vaultPasswords(options, io),

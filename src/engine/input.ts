@@ -14,10 +14,10 @@ import {
   type ConnectionOverrides,
   connectionSecrets,
   type HostConnection,
-  hostConnection,
+  inventoryConnection,
 } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
-import { loadInventory } from '../inventory/loader.js';
+import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
 import { loadPlaybook } from '../model/playbook.js';
 import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-types.js';
@@ -63,6 +63,8 @@ export interface RunInputOptions {
   /** How secret lookups are fetched (default: the AWS SDK, to `awsEndpoint` when given). */
   lookupFetcher?: LookupFetcher;
   awsEndpoint?: string | undefined;
+  /** How inventory sources are read (environment, --refresh-cache, debug log). */
+  inventoryOptions?: Omit<LoadInventoryOptions, 'cwd'>;
 }
 
 export interface PreparedPlay {
@@ -106,7 +108,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
       'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
     );
   }
-  const inventory = await loadInventory(options.inventory, { cwd });
+  const inventory = await loadInventory(options.inventory, { ...options.inventoryOptions, cwd });
   const warnings = [...inventory.warnings];
   const secrets = options.secrets ?? new Secrets();
   const vault: VaultContext = { passwords: options.vaultPasswords ?? (async () => undefined), secrets };
@@ -154,7 +156,7 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
   const overrides = options.connection ?? {};
   const connect = (host: string) => {
     if (connections.has(host)) return;
-    const connection = hostConnection(host, inventory.varsOf(host), overrides);
+    const connection = inventoryConnection(inventory, host, overrides);
     connections.set(host, connection);
     secrets.add(connectionSecrets(connection));
   };

@@ -6,7 +6,7 @@
  * on the hosts that notified them. Everything that happens is an event; nothing is printed.
  */
 import { BosunError } from '../errors.js';
-import { connectionSecrets, type HostConnection, hostConnection } from '../inventory/connection.js';
+import { connectionSecrets, type HostConnection, inventoryConnection } from '../inventory/connection.js';
 import { describeUnknown, type TaskRef, type UnknownReason } from '../predict/effects.js';
 import { loginUser } from '../transport/login-user.js';
 import type { TransportSpec } from '../transport/registry.js';
@@ -251,8 +251,7 @@ class PlaybookRunner {
     if (known) return known;
     const { inventory, connectionOverrides } = this.input;
     let connection: HostConnection;
-    if (inventory.hasHost(name))
-      connection = hostConnection(name, inventory.varsOf(name), connectionOverrides);
+    if (inventory.hasHost(name)) connection = inventoryConnection(inventory, name, connectionOverrides);
     else if (LOCAL_NAMES.has(name)) {
       const transport: TransportSpec = { kind: 'local', name };
       if (connectionOverrides.becomePassword !== undefined)

@@ -11,7 +11,7 @@ import { formatPosition } from '../model/yaml-source.js';
 import type { TransportSpec } from '../transport/registry.js';
 import { parseJumpSpec } from '../transport/ssh/jump-spec.js';
 import type { SshEndpoint, SshTransportOptions } from '../transport/ssh/options.js';
-import type { HostVars, ResolvedVar } from './inventory.js';
+import type { HostVars, Inventory, ResolvedVar } from './inventory.js';
 
 /** Each setting and the variable names that set it, Bosun's first. */
 export const CONNECTION_VARIABLES = {
@@ -22,6 +22,8 @@ export const CONNECTION_VARIABLES = {
   passphrase: ['bosun_private_key_passphrase'],
   password: ['bosun_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'],
   bastions: ['bosun_bastions'],
+  /** An inventory host to jump through: its own connection variables say how to reach it. */
+  jumpHost: ['bosun_bastion'],
   knownHostsFile: ['bosun_known_hosts_file'],
   keepaliveInterval: ['bosun_keepalive_interval'],
   keepaliveCount: ['bosun_keepalive_count'],
@@ -40,6 +42,11 @@ type Setting = keyof typeof CONNECTION_VARIABLES;
 
 /** Variables whose values are never shown in messages. */
 const SECRET_SETTINGS = new Set<Setting>(['password', 'passphrase', 'becomePassword']);
+
+/** The variable names whose values are secrets, whatever their spelling. */
+export const SECRET_VARIABLE_NAMES: ReadonlySet<string> = new Set(
+  [...SECRET_SETTINGS].flatMap((setting) => CONNECTION_VARIABLES[setting]),
+);
 
 export const CONNECTION_KINDS = ['ssh', 'local', 'docker'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
@@ -90,11 +97,28 @@ export function connectionSecrets(connection: HostConnection): string[] {
   );
 }
 
+/** Another host's variables, for a `bosun_bastion` that names an inventory host. */
+export type HostVarsLookup = (host: string) => HostVars | undefined;
+
+/** The connection of an inventory host, bastions named by inventory name resolved. */
+export function inventoryConnection(
+  inventory: Inventory,
+  host: string,
+  overrides: ConnectionOverrides = {},
+): HostConnection {
+  return hostConnection(host, inventory.varsOf(host), overrides, (name) =>
+    inventory.hasHost(name) ? inventory.varsOf(name) : undefined,
+  );
+}
+
 /** Map resolved host variables to a transport spec and become settings. */
 export function hostConnection(
   host: string,
   vars: HostVars,
   overrides: ConnectionOverrides = {},
+  lookup?: HostVarsLookup,
+  /** Hosts already on the jump chain being resolved (a bastion of a bastion...). */
+  chain: readonly string[] = [],
 ): HostConnection {
   const read = new Reader(host, vars);
   const kind = read.connection();
@@ -119,7 +143,7 @@ export function hostConnection(
   const user = read.string('user');
   const privateKeyPath = read.path('privateKeyFile');
   const passphrase = read.string('passphrase');
-  const bastions = read.bastions().map((hop) =>
+  const bastions = [...read.jumpHost(lookup, [...chain, host]), ...read.bastions()].map((hop) =>
     compact({
       ...hop,
       user: hop.user ?? user,
@@ -364,6 +388,34 @@ class Reader {
         }),
       ];
     });
+  }
+
+  /**
+   * The hops to the host `bosun_bastion` names: its own hops, then itself, each as its
+   * inventory variables say (address, port, user, key).
+   */
+  jumpHost(lookup: HostVarsLookup | undefined, chain: readonly string[]): SshEndpoint[] {
+    const found = this.find('jumpHost');
+    if (!found) return [];
+    const name = this.string('jumpHost')!;
+    if (chain.includes(name)) {
+      throw this.error(found, `makes a loop of bastions: ${[...chain, name].join(' -> ')}`);
+    }
+    const vars = lookup?.(name);
+    if (!vars) throw this.error(found, `names "${name}", which is not a host of the inventory`);
+    const bastion = hostConnection(name, vars, {}, lookup, chain).transport;
+    if (bastion.kind !== 'ssh') throw this.error(found, `names "${name}", which is not reached over ssh`);
+    return [
+      ...(bastion.bastions ?? []),
+      compact({
+        host: bastion.host,
+        port: bastion.port,
+        user: bastion.user,
+        privateKeyPath: bastion.privateKeyPath,
+        passphrase: bastion.passphrase,
+        password: bastion.password,
+      }),
+    ];
   }
 
   private jump(found: { name: string; resolved: ResolvedVar }, spec: string, at: string): SshEndpoint[] {

@@ -6,7 +6,8 @@
 import type { SourcePosition } from '../model/yaml-source.js';
 import type { PatternInventory } from './pattern.js';
 
-export type VarOrigin = 'inventory' | 'group_vars' | 'host_vars';
+/** Written in an inventory file or a vars folder, or made by an inventory plugin or script. */
+export type VarOrigin = 'inventory' | 'group_vars' | 'host_vars' | 'aws_ec2' | 'script';
 
 export interface VarSource extends SourcePosition {
   /** Inline in an inventory file, or in a group_vars / host_vars file. */
@@ -16,6 +17,8 @@ export interface VarSource extends SourcePosition {
   name: string;
   /** Absolute folder of the inventory file the value belongs to: relative paths resolve there. */
   baseDir: string;
+  /** What made a generated value, e.g. `instance i-0abc in eu-west-1`. */
+  detail?: string;
 }
 
 export interface VarDefinition {

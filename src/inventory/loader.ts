@@ -3,13 +3,15 @@
  * them. Several sources merge into one inventory, as `-i a.yml -i b.yml` does in Ansible.
  * Every error names file:line:column and the key path.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { dirname, extname, join, resolve } from 'node:path';
 import { BosunError } from '../errors.js';
 import { issueError, validateSource } from '../model/validate.js';
 import {
   describeValue,
+  formatPosition,
   type KeyPath,
   loadYamlFile,
   parseYaml,
@@ -27,6 +29,16 @@ import {
   type VarsFileRecord,
 } from './inventory.js';
 import { InventoryFileSchema, type InventoryGroupData, VarsFileSchema } from './schema.js';
+import {
+  type GeneratedInventory,
+  type GeneratedVar,
+  type InventoryFile,
+  type InventorySourceContext,
+  pluginOf,
+  registeredInventorySources,
+  sourceFor,
+} from './sources.js';
+import './builtin-sources.js';
 
 const CODE = 'BOSUN_INVENTORY';
 const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
@@ -38,12 +50,19 @@ const INVENTORY_EXTENSIONS = new Set(['.yml', '.yaml', '.json']);
 export interface LoadInventoryOptions {
   /** Folder relative inventory paths are resolved from (default process.cwd()). */
   cwd?: string;
+  /** Environment for sources (AWS credentials, the cache folder); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Skip inventory caches (`--refresh-cache`). */
+  refreshCache?: boolean;
+  /** Detail worth a debug log (BOSUN_DEBUG=1), e.g. the AWS SDK's own warnings. */
+  debug?: (text: string) => void;
 }
 
 /**
- * Load one or more inventory sources. A source is a YAML file, or a folder whose *.yml,
- * *.yaml and *.json files are all loaded (in name order). group_vars/ and host_vars/ are
- * read from the folder of each file (or the folder given).
+ * Load one or more inventory sources, merged in the order given. A source is a file that a
+ * registered source reads (static YAML, `plugin: aws_ec2`, an executable printing Ansible's
+ * JSON), or a folder whose files are all loaded (in name order). group_vars/ and host_vars/
+ * are read from the folder of each file (or the folder given) and apply to its hosts.
  */
 export async function loadInventory(
   paths: string | readonly string[],
@@ -52,6 +71,12 @@ export async function loadInventory(
   const list = typeof paths === 'string' ? [paths] : [...paths];
   if (list.length === 0) throw new BosunError('BOSUN_INPUT', 'no inventory given: use -i FILE');
   const cwd = options.cwd ?? process.cwd();
+  const context: InventorySourceContext = {
+    cwd,
+    env: options.env ?? process.env,
+    refreshCache: options.refreshCache ?? false,
+    debug: options.debug ?? (() => {}),
+  };
   const builder = new InventoryBuilder();
   const seen = new Set<string>();
   for (const given of list) {
@@ -66,25 +91,73 @@ export async function loadInventory(
     if (seen.has(real)) continue;
     seen.add(real);
     if (info.isDirectory()) {
-      const files = (await readdir(absolute))
-        .filter((name) => INVENTORY_EXTENSIONS.has(extname(name)) && !name.startsWith('.'))
+      const names = (await readdir(absolute, { withFileTypes: true }))
+        .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+        .map((entry) => entry.name)
         .sort();
-      if (files.length === 0)
-        throw new BosunError(CODE, `inventory folder ${given} has no .yml, .yaml or .json file`);
-      const index = builder.addSource(given);
-      for (const file of files) {
-        const source = await loadYamlFile(join(absolute, file), { code: CODE, display: join(given, file) });
-        builder.addDocument(source, absolute);
+      const files: string[] = [];
+      for (const name of names) {
+        if (INVENTORY_EXTENSIONS.has(extname(name)) || (await isExecutable(join(absolute, name))))
+          files.push(name);
       }
+      if (files.length === 0)
+        throw new BosunError(CODE, `inventory folder ${given} has no .yml, .yaml, .json or executable file`);
+      const index = builder.addSource(given);
+      for (const file of files)
+        await loadFile(builder, join(absolute, file), join(given, file), absolute, context);
       await builder.addVarsFolders(index, absolute, given);
     } else {
       const index = builder.addSource(given);
-      const source = await loadYamlFile(absolute, { code: CODE, display: given });
-      builder.addDocument(source, dirname(absolute));
+      await loadFile(builder, absolute, given, dirname(absolute), context);
       await builder.addVarsFolders(index, dirname(absolute), dirname(given));
     }
   }
   return builder.build();
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One file through the source that reads it. */
+async function loadFile(
+  builder: InventoryBuilder,
+  path: string,
+  display: string,
+  baseDir: string,
+  context: InventorySourceContext,
+): Promise<void> {
+  const yaml = INVENTORY_EXTENSIONS.has(extname(path))
+    ? await loadYamlFile(path, { code: CODE, display })
+    : undefined;
+  const file: InventoryFile = { path, display, executable: await isExecutable(path), yaml };
+  const source = sourceFor(file);
+  if (!source) {
+    const plugin = pluginOf(file);
+    if (yaml && typeof plugin === 'string') {
+      throw issueError(
+        yaml,
+        ['plugin'],
+        'value',
+        `unknown inventory plugin ${JSON.stringify(plugin)}; known: ${registeredInventorySources()
+          .filter((name) => name !== 'yaml' && name !== 'script')
+          .join(', ')}`,
+        CODE,
+      );
+    }
+    throw new BosunError(
+      CODE,
+      `inventory ${display} is neither YAML (.yml, .yaml, .json) nor an executable script`,
+    );
+  }
+  const loaded = await source.load(file, context);
+  if (loaded.kind === 'yaml') builder.addDocument(loaded.source, baseDir);
+  else builder.addGenerated(loaded.inventory, baseDir);
 }
 
 /** An inventory from YAML text (no group_vars/host_vars); for tests and generated inventories. */
@@ -185,6 +258,81 @@ class InventoryBuilder {
         throw issueError(source, at, 'key', 'group "all" cannot be the child of another group', CODE);
       this.link(source, at, name, child);
       this.walkGroup(source, baseDir, child, childGroup, at);
+    }
+  }
+
+  /** Hosts, groups and variables a plugin or script made; names checked as in YAML. */
+  addGenerated(inventory: GeneratedInventory, baseDir: string): void {
+    this.warnings.push(...inventory.warnings);
+    const all = this.ensureGroup('all', { file: this.sources.at(-1) ?? '<inventory>', line: 1, column: 1 });
+    const defs = (vars: GeneratedVar[], scope: 'group' | 'host', name: string): VarDefinition[] =>
+      vars.map((v) => {
+        if (!VAR_NAME.test(v.name)) {
+          throw new BosunError(
+            CODE,
+            `${formatPosition(v.at)}: ${scope} ${name}: variable name "${v.name}" is not valid: use letters, digits and '_', not starting with a digit`,
+          );
+        }
+        return {
+          name: v.name,
+          value: v.value,
+          source: {
+            ...v.at,
+            origin: inventory.origin,
+            scope,
+            name,
+            baseDir,
+            ...(v.detail ? { detail: v.detail } : {}),
+          },
+        };
+      });
+    const group = (name: string, at: SourcePosition, underAll = true): GroupRecord => {
+      if (name !== 'all' && !GROUP_NAME.test(name)) {
+        throw new BosunError(
+          CODE,
+          `${formatPosition(at)}: group name "${name}" is not valid: use letters, digits, '_' and '-', not starting with '-'`,
+        );
+      }
+      const existed = this.groups.has(name);
+      const record = this.ensureGroup(name, at);
+      if (!existed && name !== 'all' && underAll) {
+        all.children.push(name);
+        record.parents.push('all');
+      }
+      return record;
+    };
+    const nested = new Set(inventory.groups.flatMap((g) => g.children));
+    for (const generated of inventory.groups) {
+      const record = group(generated.name, generated.at, !nested.has(generated.name));
+      record.vars.push(...defs(generated.vars, 'group', generated.name));
+      for (const child of generated.children) {
+        // A group first seen as a child hangs under its parent only.
+        const childRecord = group(child, generated.at, false);
+        if (record.children.includes(child) || child === 'all') continue;
+        if (this.pathDown(child, generated.name)) {
+          throw new BosunError(
+            CODE,
+            `${formatPosition(generated.at)}: group "${child}" cannot be a child of "${generated.name}": that makes a cycle`,
+          );
+        }
+        record.children.push(child);
+        childRecord.parents.push(generated.name);
+      }
+    }
+    for (const generated of inventory.hosts) {
+      if (!HOST_NAME.test(generated.name) && !isIPv6(generated.name)) {
+        throw new BosunError(
+          CODE,
+          `${formatPosition(generated.at)}: host name "${generated.name}" is not valid: use letters, digits, '.', '_' and '-' (or an IPv6 address)`,
+        );
+      }
+      const host = this.ensureHost(generated.name, generated.at);
+      for (const name of generated.groups) {
+        const record = group(name, generated.at);
+        if (!host.groups.includes(name)) host.groups.push(name);
+        if (!record.hosts.includes(generated.name)) record.hosts.push(generated.name);
+      }
+      host.vars.push(...defs(generated.vars, 'host', generated.name));
     }
   }
 

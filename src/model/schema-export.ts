@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TSchema, Type } from '@sinclair/typebox';
+import { AwsEc2FileSchema } from '../inventory/aws-ec2-schema.js';
 import { InventoryFileSchema, VarsFileSchema } from '../inventory/schema.js';
 import { playKeywordSchemas, RoleRefSchema } from './playbook-schema.js';
 import type { LoadedRole } from './playbook-types.js';
@@ -31,6 +32,7 @@ export async function exportSchemas(options: ExportSchemasOptions = {}): Promise
   const out: Record<string, object> = {
     'playbook.schema.json': playbookSchema(catalog, roles),
     'inventory.schema.json': document('Bosun inventory', InventoryFileSchema),
+    'aws-ec2-inventory.schema.json': document('Bosun aws_ec2 inventory', AwsEc2FileSchema),
     'vars.schema.json': document('Bosun vars file', VarsFileSchema, {
       propertyNames: { pattern: VARIABLE_NAME.source },
     }),

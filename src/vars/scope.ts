@@ -208,7 +208,8 @@ export class VarScope {
 
 /** How an inventory definition is shown: `file:line:col (group web)`. */
 export function inventorySourceText(source: VarSource): string {
-  return `${formatPosition(source)} (${source.scope} ${source.name})`;
+  const detail = source.detail ? `, ${source.detail}` : '';
+  return `${formatPosition(source)} (${source.scope} ${source.name}${detail})`;
 }
 
 /**

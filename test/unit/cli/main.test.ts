@@ -340,10 +340,11 @@ describe('bosun inventory', () => {
   });
 
   it('lists hosts and their groups, for a pattern', async () => {
-    const run = await bosun(['inventory', 'list', 'web:!web03', '-i', join(fixtures, 'basic/hosts.yml')]);
+    const hosts = join(fixtures, 'basic/hosts.yml');
+    const run = await bosun(['inventory', 'list', 'web:!web03', '-i', hosts]);
     expect(run).toEqual({
       code: 0,
-      stdout: 'HOST   GROUPS\nweb01  ab, db, web\nweb02  monitoring, web, app\n',
+      stdout: `HOST   GROUPS                SOURCE\nweb01  ab, db, web           ${hosts}\nweb02  monitoring, web, app  ${hosts}\n`,
       stderr: '',
     });
     const json = await bosun(['inventory', 'list', '--json', '-i', local]);
@@ -353,9 +354,9 @@ describe('bosun inventory', () => {
         .split('\n')
         .map((l) => JSON.parse(l)),
     ).toEqual([
-      { host: 'web1', groups: ['web'] },
-      { host: 'web2', groups: ['web'] },
-      { host: 'db1', groups: ['db'] },
+      { host: 'web1', groups: ['web'], source: local },
+      { host: 'web2', groups: ['web'], source: local },
+      { host: 'db1', groups: ['db'], source: local },
     ]);
   });
 

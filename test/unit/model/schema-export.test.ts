@@ -21,9 +21,10 @@ async function data(file: string): Promise<unknown> {
 }
 
 describe('exportSchemas', () => {
-  it('writes the playbook, inventory and vars schemas, and one per TypeScript role', async () => {
+  it('writes the playbook, inventory (static and aws_ec2) and vars schemas, and one per TypeScript role', async () => {
     const schemas = await exportSchemas({ rolesDir: resolve('test/fixtures/roles') });
     expect(Object.keys(schemas).sort()).toEqual([
+      'aws-ec2-inventory.schema.json',
       'inventory.schema.json',
       'playbook.schema.json',
       'role-greeting.schema.json',
