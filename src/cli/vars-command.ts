@@ -12,7 +12,6 @@ import { SECRET_VARIABLE_NAMES } from '../inventory/connection.js';
 import { extraVarsLayer, parseExtraVars } from '../vars/extra-vars.js';
 import { PRECEDENCE_TEXT } from '../vars/precedence.js';
 import { inventoryLayers, VarScope } from '../vars/scope.js';
-import { REDACTED } from '../vars/secrets.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
 import { inventoryLoadOptions, loadInventoryForCli } from './exec-command.js';
