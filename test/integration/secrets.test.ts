@@ -143,7 +143,7 @@ describe('secrets over SSH', () => {
         console.log(
           `secrets ${mode.join(' ') || 'plain'}: ${Date.now() - started} ms, ${host.length} ps lines on the host`,
         );
-        // Measured 17 to 22 s per run (plain host behind the bastion, sudo with a password).
+        // Measured 12 to 22 s per run (plain host behind the bastion, sudo with a password).
       },
       budget(22),
     );
@@ -181,7 +181,7 @@ describe('secrets over SSH', () => {
       // The loop labels of the role print each account, hash included: redacted.
       for (const hash of hashes) expect(output).not.toContain(hash);
       expect(output).toContain('[redacted]');
-      // Measured 41 s (the role's 12 tasks on a fresh plain host).
+      // Measured 25 to 41 s (the role's 12 tasks on a fresh plain host).
     },
     budget(41),
   );
