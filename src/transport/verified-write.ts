@@ -59,9 +59,11 @@ export function receiveLines(payload: Payload, template?: string): RawShell[] {
   const { size, sha256 } = payload;
   return [
     raw('umask 077'),
-    template === undefined ? raw('tmp=$(mktemp)') : sh`tmp=$(mktemp ${template})`,
-    raw(`trap 'rm -f -- "$tmp"' EXIT`),
+    // The traps come before mktemp: a signal between the two would otherwise leave the file.
+    raw("tmp=''"),
+    raw(`trap '[ -z "$tmp" ] || rm -f -- "$tmp"' EXIT`),
     raw("trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM"),
+    template === undefined ? raw('tmp=$(mktemp)') : sh`tmp=$(mktemp ${template})`,
     raw('cat > "$tmp"'),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     raw('got=$(($(wc -c < "$tmp"))); sum=$(sha256sum < "$tmp"); sum=${sum%% *}'),
