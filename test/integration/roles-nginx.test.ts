@@ -1,0 +1,275 @@
+/**
+ * Role nginx on a systemd host over real SSH: host1 runs nginx, host2 is both the upstream (a
+ * Python server that answers with the request headers it got) and the client. The four steps
+ * on a fresh host, then from inside the fleet: static and proxied sites over HTTP and HTTPS, a
+ * site whose upstream does not resolve, client certificates from the role's CA (refused
+ * without one, from another CA, once revoked), the DN header upstream, and a bad parameter
+ * that nginx -t refuses while the running nginx keeps its configuration and master pid.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { budget } from '../support/budget.js';
+import { mustRun, q, useFleet } from './support/fleet-hooks.js';
+import {
+  changedTasks,
+  expectFourSteps,
+  type FleetNode,
+  type RunOutcome,
+  runTasks,
+} from './support/harness.js';
+
+/** host2:8080 answers every request with the headers it got, as JSON. */
+const UPSTREAM = `
+import http.server, json
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
+`;
+
+/**
+ * A request from host2: `fetch.py URL [CERT KEY]` prints "status body". The site names point
+ * at host1 (/etc/hosts). TLS is not verified here (the site certificate is the test's own);
+ * the client certificate is sent when given. A refused handshake or a closed connection prints
+ * "refused ...".
+ */
+const FETCH = `
+import http.client, ssl, sys, urllib.parse
+url = sys.argv[1]
+u = urllib.parse.urlsplit(url)
+try:
+    if u.scheme == "https":
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if len(sys.argv) > 3:
+            ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        c = http.client.HTTPSConnection(u.hostname, u.port or 443, context=ctx, timeout=10)
+    else:
+        c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
+    c.request("GET", u.path or "/")
+    r = c.getresponse()
+    print(r.status, r.read().decode(errors="replace"))
+except Exception as e:
+    print("refused", type(e).__name__, e)
+`;
+
+const NAMES = 'static.test app.test secure.test down.test unknown.test broken.test';
+
+const fleet = useFleet({
+  hosts: 2,
+  systemd: true,
+  setup: async (started) => {
+    const [web, client] = started.hosts as [FleetNode, FleetNode];
+    await Promise.all([
+      mustRun(
+        started,
+        web,
+        [
+          'mkdir -p /srv/static /etc/ssl/web && echo "static ok" > /srv/static/index.html',
+          // The site certificate (the certbot test covers certificates from an ACME server).
+          'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=web.test -keyout /etc/ssl/web/key.pem -out /etc/ssl/web/cert.pem 2>/dev/null',
+        ].join(' && '),
+      ),
+      mustRun(
+        started,
+        client,
+        `mkdir -p /opt/t && printf '%s' ${q(UPSTREAM)} > /opt/t/upstream.py && printf '%s' ${q(FETCH)} > /opt/t/fetch.py && (nohup python3 /opt/t/upstream.py > /dev/null 2>&1 &) && echo "$(getent hosts host1 | cut -d' ' -f1) ${NAMES}" >> /etc/hosts`,
+      ),
+    ]);
+  },
+});
+let web: FleetNode;
+let client: FleetNode;
+beforeAll(() => {
+  [web, client] = fleet().hosts as [FleetNode, FleetNode];
+});
+
+const shell = (node: FleetNode, command: string) => mustRun(fleet(), node, command);
+
+/** `status body` of a request from the client host to the web host. */
+async function fetch(url: string, cert?: string): Promise<string> {
+  const extra = cert === undefined ? '' : ` ${q(`${cert}.crt`)} ${q(`${cert}.key`)}`;
+  return (await shell(client, `python3 /opt/t/fetch.py ${q(url)}${extra}`)).trim();
+}
+
+const TLS = { certificate: '/etc/ssl/web/cert.pem', key: '/etc/ssl/web/key.pem' };
+const PASS = 'correct horse battery';
+
+function sites(extra: object[] = []) {
+  return [
+    { name: 'static', server_names: ['static.test'], root: '/srv/static', tls: { ...TLS, redirect: false } },
+    {
+      name: 'app',
+      server_names: ['app.test'],
+      tls: { ...TLS, hsts: true },
+      locations: [
+        { path: '/', proxy_pass: 'http://host2:8080', websocket: true, read_timeout: 30 },
+        { path: '/admin/', proxy_pass: 'http://host2:8080', client_cert: true },
+      ],
+      client_auth: { verify: 'optional', dn_header: 'X-Client-DN', serial_header: 'X-Client-Serial' },
+      client_max_body_size: '20m',
+    },
+    {
+      name: 'secure',
+      server_names: ['secure.test'],
+      tls: TLS,
+      client_auth: { dn_header: 'X-Client-DN' },
+      locations: [{ path: '/', proxy_pass: 'http://host2:8080' }],
+    },
+    // Its upstream has no DNS name yet: nginx must start all the same.
+    {
+      name: 'down',
+      server_names: ['down.test'],
+      locations: [{ path: '/', proxy_pass: 'http://not-there-yet.invalid:8080' }],
+    },
+    ...extra,
+  ];
+}
+
+function applyNginx(vars: Record<string, unknown>, extra: string[] = []): Promise<RunOutcome> {
+  const args = [...extra];
+  for (const [name, value] of Object.entries(vars)) args.push('-e', JSON.stringify({ [name]: value }));
+  return runTasks(fleet(), [], { hosts: [web.name], roles: ['nginx'], args });
+}
+
+const masterPid = () => shell(web, 'cat /run/nginx.pid');
+const liveConfig = () => shell(web, 'cat /etc/nginx/nginx.conf /etc/nginx/sites-enabled/* | md5sum');
+
+describe('role nginx', () => {
+  const vars = {
+    nginx_sites: sites(),
+    nginx_pki_enabled: true,
+    nginx_pki_clients: [
+      { cn: 'alice', passphrase: PASS },
+      { cn: 'bob', key_type: 'rsa2048', days: 30 },
+    ],
+  };
+
+  it(
+    'converges a fresh host, idempotently, as check mode predicts; serves, proxies and checks client certificates',
+    async () => {
+      const started = Date.now();
+      const { converge } = await expectFourSteps(
+        [web],
+        ({ check }) => applyNginx(vars, check ? ['--check', '--diff'] : []),
+        async () => {
+          expect(await shell(web, 'systemctl is-active nginx; systemctl is-enabled nginx')).toBe(
+            'active\nenabled\n',
+          );
+          expect(await shell(web, 'nginx -t 2>&1')).toContain('syntax is ok');
+        },
+        // What nginx's postinst does (start nginx, write the default site) is known once it ran.
+        { unknown: ["remove Debian's default site (the role has its own default server)", 'run nginx'] },
+      );
+      console.log(
+        `nginx: protocol ${Date.now() - started} ms; changed ${changedTasks(converge).length} tasks`,
+      );
+      // Keys and passphrases never in the output.
+      expect(converge.output).not.toContain(PASS);
+      expect(converge.output).not.toContain('PRIVATE KEY');
+
+      // Static and proxied sites, HTTP and HTTPS; unknown names refused.
+      expect(await fetch('http://static.test/')).toBe('200 static ok');
+      expect(await fetch('https://static.test/')).toBe('200 static ok');
+      expect(await fetch('http://app.test/x')).toMatch(/^301 /);
+      const proxied = await fetch('https://app.test/some/path');
+      expect(proxied).toMatch(/^200 /);
+      const seen = JSON.parse(proxied.slice(4)) as { path: string; headers: Record<string, string> };
+      expect(seen.path).toBe('/some/path');
+      expect(seen.headers['X-Forwarded-Proto']).toBe('https');
+      expect(seen.headers.Host).toBe('app.test');
+      expect(await fetch('http://unknown.test/')).toMatch(/^refused /);
+      expect(await fetch('https://unknown.test/')).toMatch(/^refused /);
+
+      // The upstream that does not resolve: nginx (re)starts, the site answers 502.
+      await shell(web, 'systemctl restart nginx && systemctl is-active nginx');
+      expect(await fetch('http://down.test/')).toMatch(/^502 /);
+
+      // Client certificates: the role's CA passes, none or another CA's is refused.
+      await shell(
+        client,
+        'mkdir -p /opt/t/other && cd /opt/t/other && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=alice -keyout eve.key -out eve.crt 2>/dev/null',
+      );
+      for (const cn of ['alice', 'bob']) {
+        for (const ext of ['crt', 'key']) {
+          const pem = await shell(web, `cat /etc/bosun-pki/clients/${cn}.${ext}`);
+          await shell(client, `printf '%s' ${q(pem)} > /opt/t/${cn}.${ext}`);
+        }
+      }
+      expect(await fetch('https://secure.test/')).toMatch(/^400 /);
+      expect(await fetch('https://secure.test/', '/opt/t/other/eve')).toMatch(/^400 /);
+      const passed = await fetch('https://secure.test/', '/opt/t/alice');
+      expect(passed).toMatch(/^200 /);
+      expect(
+        (JSON.parse(passed.slice(4)) as { headers: Record<string, string> }).headers['X-Client-DN'],
+      ).toBe('CN=alice');
+      // Per location: / is open, /admin/ needs a certificate; a forged DN header is replaced.
+      expect(await fetch('https://app.test/admin/')).toMatch(/^403 /);
+      const admin = await fetch('https://app.test/admin/', '/opt/t/bob');
+      expect(admin).toMatch(/^200 /);
+      const adminHeaders = (JSON.parse(admin.slice(4)) as { headers: Record<string, string> }).headers;
+      expect(adminHeaders['X-Client-DN']).toBe('CN=bob');
+      expect(adminHeaders['X-Client-Serial']).toMatch(/^[0-9A-F]+$/);
+      // The PKCS#12 bundle opens with its passphrase (given on stdin here too).
+      expect(
+        await shell(
+          web,
+          `printf '%s\\n' ${q(PASS)} | openssl pkcs12 -in /etc/bosun-pki/clients/alice.p12 -passin stdin -nokeys 2>/dev/null | grep -c 'BEGIN CERTIFICATE'`,
+        ),
+      ).toBe('2\n');
+      expect(
+        await shell(
+          web,
+          'test ! -e /etc/bosun-pki/clients/bob.p12 && stat -c %a /etc/bosun-pki/clients/bob.key',
+        ),
+      ).toBe('600\n');
+
+      // alice leaves the list: revoked into the CRL, nginx reloaded (same master), refused.
+      const pid = await masterPid();
+      const revoke = await applyNginx({ ...vars, nginx_pki_clients: [vars.nginx_pki_clients[1]] });
+      expect(revoke.exitCode, revoke.output).toBe(0);
+      expect(changedTasks(revoke).join('\n')).toContain('private CA');
+      expect(await masterPid()).toBe(pid);
+      expect(await fetch('https://secure.test/', '/opt/t/alice')).toMatch(/^400 /);
+      expect(await fetch('https://secure.test/', '/opt/t/bob')).toMatch(/^200 /);
+      const again = await applyNginx({ ...vars, nginx_pki_clients: [vars.nginx_pki_clients[1]] });
+      expect(changedTasks(again)).toEqual([]);
+      console.log(`nginx: whole test ${Date.now() - started} ms; master pid ${pid.trim()} before and after`);
+    },
+    budget(120),
+  );
+
+  it(
+    'refuses a configuration nginx -t rejects: the running config and master pid stay, the message is nginx own',
+    async () => {
+      const pid = await masterPid();
+      const config = await liveConfig();
+      const bad = await applyNginx({
+        ...vars,
+        nginx_sites: sites([
+          {
+            name: 'broken',
+            server_names: ['broken.test'],
+            tls: { certificate: '/etc/ssl/web/missing.pem', key: '/etc/ssl/web/key.pem' },
+          },
+        ]),
+      });
+      expect(bad.exitCode).not.toBe(0);
+      expect(bad.output).toContain('cannot load certificate \\"/etc/ssl/web/missing.pem\\"');
+      expect(bad.output).toContain('nginx: configuration file /etc/nginx/nginx.conf test failed');
+      expect(await shell(web, 'ls /etc/nginx/sites-enabled')).not.toContain('broken');
+      expect(await liveConfig()).toBe(config);
+      expect(await masterPid()).toBe(pid);
+      expect(await fetch('https://static.test/')).toBe('200 static ok');
+      console.log(`nginx: master pid ${pid.trim()} before and after the refused change`);
+    },
+    budget(30),
+  );
+});
