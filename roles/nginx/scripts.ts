@@ -42,8 +42,7 @@ exit "$rc"
 /**
  * Points /etc/nginx/tls/<lineage> at certbot's live folder when it has the certificate, else
  * at the self-signed pair in /etc/nginx/tls/.self-signed (made here once), so a TLS site starts
- * before certbot has run. Environment: LINEAGES (space-separated), FORCE_LIVE (yes: the caller
- * is the certbot role, which just obtained the certificate).
+ * before certbot has run. Environment: LINEAGES (space-separated).
  */
 export const TLS_LINKS_SCRIPT = changeScript(String.raw`
 dir=/etc/nginx/tls
