@@ -8,14 +8,11 @@
  * never in argv.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { defineRole, type RoleParamIssue, type TaskInput } from '../../src/model/role.js';
-import { changeScript, scriptTask } from '../../src/model/role-scripts.js';
+import { defineRole, duplicateIssues, type RoleParamIssue, type TaskInput } from '../../src/model/role.js';
+import { CHANGED_RC, changeScript, scriptTask } from '../../src/model/role-scripts.js';
+import { ABS_PATH, ABS_PATH_MESSAGE, NAME, NAME_MESSAGE } from '../nginx/params.js';
 import { TLS_LINKS_SCRIPT } from '../nginx/scripts.js';
 
-const NAME = '^[a-z0-9][a-z0-9_.-]{0,63}$';
-const NAME_MESSAGE = 'must be lower-case letters, digits, "_", "." and "-", starting with a letter or digit';
-const ABS_PATH = '^/[A-Za-z0-9_.@+/-]*$';
-const ABS_PATH_MESSAGE = 'must be an absolute path of letters, digits, "_", ".", "@", "+", "-" and "/"';
 const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 const EAB_CONFIG = '/etc/letsencrypt/bosun-eab.ini';
 
@@ -111,18 +108,7 @@ export const CertbotParams = Type.Object(
 export type CertbotParams = Static<typeof CertbotParams>;
 
 function checkCertbot(params: Partial<CertbotParams>): RoleParamIssue[] {
-  const issues: RoleParamIssue[] = [];
-  const seen = new Map<string, number>();
-  for (const [index, cert] of (params.certbot_certificates ?? []).entries()) {
-    const first = seen.get(cert.name);
-    if (first !== undefined) {
-      issues.push({
-        path: ['certbot_certificates', index, 'name'],
-        message: `"${cert.name}" is already certbot_certificates[${first}]`,
-      });
-    }
-    seen.set(cert.name, index);
-  }
+  const issues = duplicateIssues('certbot_certificates', params.certbot_certificates, 'name');
   if ((params.certbot_eab_kid === '') !== (params.certbot_eab_hmac_key === '')) {
     issues.push({
       path: ['certbot_eab_hmac_key'],
@@ -235,7 +221,7 @@ const tasks: TaskInput[] = [
       DOMAINS: '{{ join item.domains " " }}',
       METHOD: '{{ default item.method certbot_method }}',
       WEBROOT: '{{ certbot_webroot }}',
-      SERVER: '{{#if certbot_staging}}' + LE_STAGING + '{{else}}{{ certbot_server }}{{/if}}',
+      SERVER: `{{#if certbot_staging}}${LE_STAGING}{{else}}{{ certbot_server }}{{/if}}`,
       EMAIL: '{{ certbot_email }}',
       KEY_TYPE: '{{ certbot_key_type }}',
       EAB_CONFIG: `{{#if (ne certbot_eab_kid "")}}${EAB_CONFIG}{{/if}}`,
@@ -247,7 +233,10 @@ const tasks: TaskInput[] = [
     'point nginx at the lineages',
     TLS_LINKS_SCRIPT,
     'certbot_nginx_links',
-    { LINEAGES: '{{#each certbot_certificates}}{{ this.name }} {{/each}}' },
+    {
+      LINEAGES: '{{#each certbot_certificates}}{{ this.name }} {{/each}}',
+      OBTAINED: `{{#each certbot_obtained.results}}{{#if (eq this.rc ${CHANGED_RC})}}{{ this.item.name }} {{/if}}{{/each}}`,
+    },
     { when: 'certbot_nginx', notify: 'reload nginx for the certificates' },
   ),
   {

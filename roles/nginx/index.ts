@@ -13,6 +13,8 @@ import { checkNginx, NginxParams } from './params.js';
 import {
   DHPARAM_SCRIPT,
   FACTS_SCRIPT,
+  PKI_ARCHIVE_SCRIPT,
+  PKI_FETCH_SCRIPT,
   PKI_SCRIPT,
   TEST_COMMAND,
   TEST_SCRIPT,
@@ -101,6 +103,30 @@ const tasks: TaskInput[] = [
     debug: { msg: '{{ nginx_pki.stdout }}' },
     when: 'and nginx_pki_enabled (ne nginx_pki.stdout "")',
   },
+  factTask('read the client bundles', PKI_ARCHIVE_SCRIPT, 'nginx_pki_bundles', {
+    environment: {
+      PKI_DIR: '{{ nginx_pki_dir }}',
+      NAMES: '{{#each nginx_pki_clients}}{{ this.cn }} {{/each}}',
+    },
+    no_log: true,
+    when: 'and nginx_pki_enabled (ne nginx_pki_fetch_dir "")',
+  }),
+  scriptTask(
+    'fetch the client bundles to the controller',
+    PKI_FETCH_SCRIPT,
+    'nginx_pki_fetched',
+    {
+      DEST: '{{ nginx_pki_fetch_dir }}/{{ inventory_hostname }}',
+      NAMES: '{{#each nginx_pki_clients}}{{ this.cn }} {{/each}}',
+    },
+    {
+      shell: { cmd: PKI_FETCH_SCRIPT, stdin: '{{ nginx_pki_bundles.stdout }}', stdin_add_newline: false },
+      delegate_to: 'localhost',
+      become: false,
+      no_log: true,
+      when: 'and nginx_pki_enabled (ne nginx_pki_fetch_dir "")',
+    },
+  ),
 
   // ------------------------------------------------------------------ TLS material
   scriptTask(

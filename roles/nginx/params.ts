@@ -3,12 +3,14 @@
  * TLS, client certificates) and the private CA that issues client certificates.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { RoleParamIssue } from '../../src/model/role.js';
+import { duplicateIssues, type RoleParamIssue } from '../../src/model/role.js';
 
-const ABS_PATH = '^/[A-Za-z0-9_.@+/-]*$';
-const ABS_PATH_MESSAGE = 'must be an absolute path of letters, digits, "_", ".", "@", "+", "-" and "/"';
-const NAME = '^[a-z0-9][a-z0-9_.-]{0,63}$';
-const NAME_MESSAGE = 'must be lower-case letters, digits, "_", "." and "-", starting with a letter or digit';
+export const ABS_PATH = '^/[A-Za-z0-9_.@+/-]*$';
+export const ABS_PATH_MESSAGE =
+  'must be an absolute path of letters, digits, "_", ".", "@", "+", "-" and "/"';
+export const NAME = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+export const NAME_MESSAGE =
+  'must be lower-case letters, digits, "_", "." and "-", starting with a letter or digit';
 const SIZE = '^[0-9]+[kKmMgG]?$';
 const SIZE_MESSAGE = 'must be a size as nginx writes it: "1m", "512k", "0" for no limit';
 const HEADER = '^[A-Za-z0-9-]+$';
@@ -351,7 +353,7 @@ export const NginxParams = Type.Object(
     nginx_pki_fetch_dir: Type.String({
       default: '',
       description:
-        'Folder on the controller that receives each client bundle: <cn>.crt, <cn>.key, ca.crt and <cn>.p12; "" fetches nothing.',
+        'Folder on the controller that receives the client bundles, in <dir>/<inventory host>/: ca.crt, <cn>.crt, <cn>.key and <cn>.p12 (mode 0600; files of revoked names stay); "" fetches nothing.',
     }),
   },
   { additionalProperties: false },
@@ -359,17 +361,8 @@ export const NginxParams = Type.Object(
 export type NginxParams = Static<typeof NginxParams>;
 
 export function checkNginx(params: Partial<NginxParams>): RoleParamIssue[] {
-  const issues: RoleParamIssue[] = [];
-  const names = new Map<string, number>();
+  const issues: RoleParamIssue[] = duplicateIssues('nginx_sites', params.nginx_sites, 'name');
   for (const [index, site] of (params.nginx_sites ?? []).entries()) {
-    const first = names.get(site.name);
-    if (first !== undefined) {
-      issues.push({
-        path: ['nginx_sites', index, 'name'],
-        message: `"${site.name}" is already nginx_sites[${first}]`,
-      });
-    }
-    names.set(site.name, index);
     const tls = site.tls;
     if (tls) {
       const paths = tls.certificate !== undefined || tls.key !== undefined;
@@ -404,17 +397,7 @@ export function checkNginx(params: Partial<NginxParams>): RoleParamIssue[] {
       }
     }
   }
-  const cns = new Map<string, number>();
-  for (const [index, client] of (params.nginx_pki_clients ?? []).entries()) {
-    const first = cns.get(client.cn);
-    if (first !== undefined) {
-      issues.push({
-        path: ['nginx_pki_clients', index, 'cn'],
-        message: `"${client.cn}" is already nginx_pki_clients[${first}]`,
-      });
-    }
-    cns.set(client.cn, index);
-  }
+  issues.push(...duplicateIssues('nginx_pki_clients', params.nginx_pki_clients, 'cn'));
   if (
     (params.nginx_pki_ca_cert === '') !== (params.nginx_pki_ca_key === '') &&
     params.nginx_pki_ca_cert !== undefined

@@ -11,7 +11,7 @@ export const TEST_COMMAND = '/usr/local/sbin/bosun-nginx-test';
  * Facts, one per line: 0. `yes` when the host has IPv6; 1. the nameservers of /etc/resolv.conf
  * as nginx's resolver wants them (IPv6 in brackets), space-separated; 127.0.0.1 when none.
  */
-export const FACTS_SCRIPT = String.raw`set -u
+export const FACTS_SCRIPT = `set -u
 if [ -e /proc/net/if_inet6 ]; then echo yes; else echo no; fi
 awk '$1 == "nameserver" { a = $2; if (a ~ /:/) a = "[" a "]"; printf "%s%s", sep, a; sep = " " } END { if (sep == "") printf "127.0.0.1"; print "" }' /etc/resolv.conf 2>/dev/null || echo 127.0.0.1
 `;
@@ -42,14 +42,19 @@ exit "$rc"
 /**
  * Points /etc/nginx/tls/<lineage> at certbot's live folder when it has the certificate, else
  * at the self-signed pair in /etc/nginx/tls/.self-signed (made here once), so a TLS site starts
- * before certbot has run. Environment: LINEAGES (space-separated).
+ * before certbot has run. Environment: LINEAGES (space-separated); OBTAINED, the lineages
+ * certbot just obtained, which check mode counts as there.
  */
 export const TLS_LINKS_SCRIPT = changeScript(String.raw`
 dir=/etc/nginx/tls
 self=$dir/.self-signed
 for name in $LINEAGES; do
   live=/etc/letsencrypt/live/$name
-  if [ -e "$live/fullchain.pem" ]; then want=$live; else want=$self; fi
+  if [ -e "$live/fullchain.pem" ] || { [ "$check" = true ] && in_list "$name" "${'$'}{OBTAINED:-}"; }; then
+    want=$live
+  else
+    want=$self
+  fi
   have=$(readlink "$dir/$name" 2>/dev/null || true)
   [ "$have" = "$want" ] && continue
   if [ "$want" = "$self" ] && [ ! -e "$self/fullchain.pem" ]; then
@@ -64,7 +69,7 @@ finish
 `);
 
 /** ffdhe2048 of RFC 7919 as OpenSSL writes it: known parameters, nothing to generate. */
-export const DHPARAM_SCRIPT = changeScript(String.raw`
+export const DHPARAM_SCRIPT = changeScript(`
 file=/etc/nginx/dhparam.pem
 if [ ! -s "$file" ]; then
   act "write $file (ffdhe2048)" sh -c 'openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$1.tmp" && mv "$1.tmp" "$1"' sh "$file"
@@ -188,6 +193,44 @@ if [ "$revoked" = 1 ] || [ ! -f "$d/crl.pem" ] || ! crl_fresh; then act "sign th
 for cn in $P12_NAMES; do
   IFS= read -r pass || pass=
   [ -f "$d/clients/$cn.p12" ] || act "bundle $cn.p12" bundle "$cn"
+done
+finish
+`);
+
+/**
+ * The bundles to fetch, as one base64 tar on stdout: ca.crt and clients/<cn>.{crt,key,p12} of
+ * the names in NAMES; nothing while PKI_DIR does not exist (check mode on a fresh host).
+ */
+export const PKI_ARCHIVE_SCRIPT = `set -u
+cd "$PKI_DIR" 2>/dev/null || exit 0
+[ -f ca.crt ] || exit 0
+set -- ca.crt
+for cn in $NAMES; do
+  for f in "clients/$cn.crt" "clients/$cn.key" "clients/$cn.p12"; do [ -f "$f" ] && set -- "$@" "$f"; done
+done
+tar -cf - "$@" | base64 -w0
+`;
+
+/**
+ * On the controller: the base64 tar of PKI_ARCHIVE_SCRIPT on stdin, unpacked into DEST (flat,
+ * root-only modes), each file written only when its bytes differ. Empty stdin (check mode,
+ * nothing issued yet) with NAMES: the bundles would be fetched.
+ */
+export const PKI_FETCH_SCRIPT = changeScript(`
+umask 077
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+base64 -d > "$tmp/all.tar" || exit 1
+if [ ! -s "$tmp/all.tar" ]; then
+  [ -n "$NAMES" ] && act "fetch the bundles of $NAMES into $DEST"
+  finish
+fi
+mkdir "$tmp/x" && tar -C "$tmp/x" -xf "$tmp/all.tar" || exit 1
+[ -d "$DEST" ] || act "create $DEST" mkdir -p "$DEST"
+for f in "$tmp/x/ca.crt" "$tmp/x"/clients/*; do
+  [ -f "$f" ] || continue
+  name=$(basename "$f")
+  cmp -s "$f" "$DEST/$name" || act "fetch $name" cp "$f" "$DEST/$name"
 done
 finish
 `);
