@@ -267,4 +267,20 @@ export default defineRole({
   check: (params) => checkCertbot(params as Partial<CertbotParams>),
   tasks,
   handlers,
+  readme: [
+    {
+      title: 'Order with nginx, and checking renewals',
+      markdown: [
+        'Apply nginx first: a site with `tls: { certbot: <name> }` starts with a self-signed stand-in',
+        '(/etc/nginx/tls/<name>) and serves the challenge folder on HTTP; this role then obtains the',
+        'certificate by webroot, points the link at /etc/letsencrypt/live/<name> and reloads nginx.',
+        'A second run finds the lineage with the same domains and asks the ACME server nothing.',
+        '',
+        "To try renewals with another ACME server than Let's Encrypt, give it again:",
+        '`certbot renew --dry-run --server <certbot_server>` (with `REQUESTS_CA_BUNDLE` for a private',
+        "CA). Without `--server`, certbot's dry run goes to Let's Encrypt's staging server. The timer's",
+        'real renewals use the server stored in the lineage.',
+      ].join('\n'),
+    },
+  ],
 });
