@@ -8,10 +8,10 @@
  * so the session Bosun runs on survives.
  */
 import { defineRole, type TaskInput } from '../../src/model/role.js';
+import { factTask, scriptTask } from '../../src/model/role-scripts.js';
 import { devsecReadmeSection } from './devsec-comparison.js';
 import { hardeningParams } from './params.js';
 import {
-  CHANGED_RC,
   FACTS_SCRIPT,
   HOST_KEYS_SCRIPT,
   LOCKOUT_SCRIPT,
@@ -31,34 +31,6 @@ const HEADER = '# Managed by Bosun (role hardening): changes made here are overw
 
 /** The user Bosun logs in as, when the engine tells it; the scripts fall back to SUDO_USER. */
 const LOGIN_USER = '{{ default bosun_connection_user "" }}';
-
-/**
- * A task running one of the scripts (see scripts.ts for the protocol): also in check mode,
- * where the script only reports, exit 10 meaning changed.
- */
-function scriptTask(
-  name: string,
-  script: string,
-  register: string,
-  env: Record<string, string>,
-  extra: TaskInput = {},
-): TaskInput {
-  return {
-    name,
-    shell: { cmd: script },
-    environment: { BOSUN_CHECK: '{{ ansible_check_mode }}', ...env },
-    check_mode: false,
-    register,
-    changed_when: `eq ${register}.rc ${CHANGED_RC}`,
-    failed_when: `and (ne ${register}.rc 0) (ne ${register}.rc ${CHANGED_RC})`,
-    ...extra,
-  };
-}
-
-/** A read-only fact-finding command: runs in check mode too and never reports a change. */
-function factTask(name: string, script: string, register: string, extra: TaskInput = {}): TaskInput {
-  return { name, shell: { cmd: script }, check_mode: false, changed_when: false, register, ...extra };
-}
 
 /** The merged sysctl set as "key = value" lines: hardening_sysctl, forwarding, IPv6, overrides. */
 const SYSCTL_LINES = [

@@ -1,51 +1,12 @@
 /**
  * Shell scripts of the hardening role, for the items no module covers (live sysctl values in
  * containers, SUID sweeps, permissions of files that may not exist, system accounts...).
- *
- * Each script is plain POSIX sh, receives every value through environment variables (never
- * interpolated into its text) and follows one protocol so check mode stays truthful:
- * - it runs in check mode too (the task sets check_mode: false) with BOSUN_CHECK=true, and then
- *   only reports what it would do;
- * - it prints one line per change (or per notice) and exits 10 when it changed (or would
- *   change) something, 0 when all was in place, anything else on failure.
+ * They follow the protocol of src/model/role-scripts.ts (exit 10 when changed, report only in
+ * check mode).
  */
+import { changeScript as script } from '../../src/model/role-scripts.js';
 
-/** Exit status of a script that changed something (tasks map it to `changed`). */
-export const CHANGED_RC = 10;
-
-const PRELUDE = String.raw`set -u
-check=false
-case "${'$'}{BOSUN_CHECK:-false}" in true|True|yes|1) check=true ;; esac
-changed=0
-# act DESCRIPTION COMMAND [ARG...]: runs the command (not in check mode) and records a change.
-act() {
-  what=$1
-  shift
-  changed=1
-  if [ "$check" = true ]; then
-    printf 'would %s\n' "$what"
-  else
-    if ! "$@"; then
-      printf 'failed to %s\n' "$what" >&2
-      exit 1
-    fi
-    printf '%s\n' "$what"
-  fi
-}
-finish() {
-  if [ "$changed" = 1 ]; then exit ${CHANGED_RC}; fi
-  exit 0
-}
-# in_list WORD LIST: whether WORD is one of the whitespace-separated words of LIST.
-in_list() {
-  for candidate in $2; do
-    [ "$candidate" = "$1" ] && return 0
-  done
-  return 1
-}
-`;
-
-const script = (body: string) => `${PRELUDE}${body}`;
+export { CHANGED_RC } from '../../src/model/role-scripts.js';
 
 /**
  * Facts the role's templates need, one per line, in this order:

@@ -82,3 +82,23 @@ function callSite(stack: string | undefined): { file: string; line: number; colu
   }
   return undefined;
 }
+
+/** An issue for each entry of the list param `param` whose `key` an earlier entry already has. */
+export function duplicateIssues<T>(
+  param: string,
+  list: readonly T[] | undefined,
+  key: keyof T & string,
+): RoleParamIssue[] {
+  const issues: RoleParamIssue[] = [];
+  const seen = new Map<unknown, number>();
+  for (const [index, entry] of (list ?? []).entries()) {
+    const value = entry[key];
+    const first = seen.get(value);
+    if (first !== undefined) {
+      issues.push({ path: [param, index, key], message: `"${String(value)}" is already ${param}[${first}]` });
+    } else {
+      seen.set(value, index);
+    }
+  }
+  return issues;
+}
