@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BosunError, isBosunError } from '../errors.js';
+import { HOST_FACT_VARIABLES } from '../facts/host.js';
 import type { PlaybookModel, PlayModel, TaskModel } from '../model/playbook-types.js';
 import { isText } from '../modules/file-write.js';
 import { getModule } from '../modules/registry.js';
@@ -253,10 +254,14 @@ function templateFileInspection(file: { path: string; shown: string }): Template
   return isText(bytes) ? inspectTemplateFile(bytes.toString('utf8'), file.shown) : undefined;
 }
 
-/** Names a task may give a value to while the playbook runs: registered results and set_fact. */
+/** Names a value is given to while the playbook runs: registered results, set_fact, gathered facts. */
 function runTimeNames(playbook: PlaybookModel): Set<string> {
   const names = new Set<string>();
   for (const play of playbook.plays) {
+    // Gathered facts stay for the rest of the run, as registered values do.
+    if (play.gatherFacts || play.roles.some(({ role }) => role.gatherFacts)) {
+      for (const name of HOST_FACT_VARIABLES) names.add(name);
+    }
     for (const { task } of allEntries(play)) {
       if (task.register !== undefined) names.add(task.register);
       if (task.module === 'set_fact') {

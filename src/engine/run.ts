@@ -25,6 +25,7 @@ import {
   type HostResultEvent,
   type RunEvent,
 } from './events.js';
+import { HostFactsCache } from './gather.js';
 import { HandlerNotifications } from './handlers.js';
 import { FactStore, magicVars, playScope, taskScope } from './host-scope.js';
 import { LOCAL_NAMES, type PreparedPlay, type RunInput } from './input.js';
@@ -89,6 +90,7 @@ class PlaybookRunner {
   private readonly unreachable = new Set<string>();
   private readonly interruptedTasks = new Map<string, string>();
   private readonly facts = new FactStore();
+  private readonly hostFacts = new HostFactsCache();
   private readonly predictions = new Predictions();
   private readonly transports: TransportProvider;
   private readonly opened = new Map<string, Transport>();
@@ -217,6 +219,10 @@ class PlaybookRunner {
 
   get factStore(): FactStore {
     return this.facts;
+  }
+
+  get hostFactsCache(): HostFactsCache {
+    return this.hostFacts;
   }
 
   get predictionStore(): Predictions {
@@ -350,10 +356,16 @@ class BatchRunner {
       batches: this.count,
     });
     for (const host of this.batch) this.runner.ensureRecap(host);
+    if (play.gatherFacts) await this.gatherFacts();
     sections: for (const section of playSections(play)) {
       for (const entry of section) {
         if (this.stopped()) break sections;
         if (!tagsAllow(entry.task.tags, this.runner.tagSelection)) continue;
+        const role = entry.roleUse?.role;
+        if (role?.gatherFacts) {
+          await this.gatherFacts(role.name);
+          if (this.stopped()) break sections;
+        }
         if (entry.task.module === 'meta') {
           if (entry.task.args.free_form === 'flush_handlers') await this.flushHandlers();
           continue;
@@ -370,6 +382,28 @@ class BatchRunner {
 
   private stopped(): boolean {
     return this.stopReason !== undefined || this.runner.isStopped() || this.active.length === 0;
+  }
+
+  /** Host facts of the active hosts that have none yet (cached for the run); failing hosts leave. */
+  private async gatherFacts(role?: string): Promise<void> {
+    const context = {
+      facts: this.runner.factStore,
+      transportFor: (host: string) => this.runner.transportFor(host),
+      emit: (event: RunEvent) => this.runner.emitEvent(event),
+    };
+    const results = await this.runner.hostFactsCache.gather(
+      context,
+      [...this.active],
+      (work) => this.runner.forksLimit(work),
+      role,
+    );
+    let failed = 0;
+    for (const result of results) {
+      if (result.status !== 'failed' && result.status !== 'unreachable') continue;
+      failed += 1;
+      this.leave(result.host, result.status === 'unreachable');
+    }
+    if (results.length > 0) this.applyFailurePolicy(failed);
   }
 
   /** Run one task (or handler) on `hosts`, linear: returns when every host is done. */
@@ -482,6 +516,12 @@ class BatchRunner {
       }
       if (result.flush) flush = true;
     }
+    this.applyFailurePolicy(failedThisTask);
+    return flush && !this.stopped();
+  }
+
+  /** any_errors_fatal and max_fail_percentage after a task that `failedThisTask` hosts failed. */
+  private applyFailurePolicy(failedThisTask: number): void {
     const verdict = verdictAfterTask({
       size: this.batch.length,
       failed: this.failedInBatch,
@@ -493,7 +533,6 @@ class BatchRunner {
       this.stopReason = verdict.reason;
       this.runner.abort(verdict.reason);
     }
-    return flush && !this.stopped();
   }
 
   private leave(host: string, unreachable: boolean): void {

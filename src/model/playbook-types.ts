@@ -74,6 +74,8 @@ export interface LoadedRole {
   templatesDir?: string;
   filesDir?: string;
   kind: 'typescript' | 'yaml';
+  /** The role reads host facts: they are gathered before its first task runs on a host. */
+  gatherFacts?: boolean;
   /** Cross-parameter rules of a TypeScript role (defineRole `check`). */
   check?: (
     params: Record<string, unknown>,
@@ -86,6 +88,7 @@ export interface PlayModel {
   hosts: string;
   become?: boolean;
   becomeUser?: string;
+  /** Gather host facts at the start of the play (false or unset: only for roles that need them). */
   gatherFacts?: boolean;
   vars: Record<string, unknown>;
   /** Absolute paths, resolved from the playbook folder (templated names are kept as written). */

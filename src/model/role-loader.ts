@@ -232,6 +232,7 @@ export class RoleLoader {
       tasks,
       handlers,
       kind: 'typescript',
+      ...(definition.gatherFacts === true ? { gatherFacts: true } : {}),
       ...folders(dir, definition.templatesDir, definition.filesDir),
     };
   }

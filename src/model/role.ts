@@ -24,6 +24,11 @@ export interface RoleDefinitionInput<S extends TSchema> {
    * drift from what the role's tests check.
    */
   readme?: ReadmeSection[];
+  /**
+   * The role's tasks read host facts (`bosun_facts`, `ansible_*`): they are gathered, once per
+   * host and run, before its first task runs on a host, whatever the play's gather_facts.
+   */
+  gatherFacts?: boolean;
   /** Relative to the role folder; default `templates` when it exists. */
   templatesDir?: string;
   /** Relative to the role folder; default `files` when it exists. */
