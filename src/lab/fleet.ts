@@ -35,6 +35,12 @@ export interface FleetOptions {
   workdir?: string;
   /** Lab: containers outlive the process (otherwise they are removed when the process exits). */
   keepOnExit?: boolean;
+  /**
+   * Hosts may run a Docker engine of their own (a docker role): systemd hosts with NET_ADMIN,
+   * no seccomp filter and an anonymous volume for /var/lib/docker (overlayfs cannot stack on
+   * the container's own); the volume goes with the container. Default false.
+   */
+  dockerInDocker?: boolean;
 }
 
 export interface FleetNode {
@@ -87,6 +93,7 @@ interface NodeSpec {
   role: 'bastion' | 'host';
   image: string;
   systemd: boolean;
+  dockerInDocker: boolean;
   /** Networks in order; the first is joined at creation, the others before start. */
   networks: string[];
   publish: boolean;
@@ -134,6 +141,11 @@ class FleetContainer extends GenericContainer {
         .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
         .withCommand(['/sbin/init']);
     }
+    if (spec.dockerInDocker) {
+      this.withAddedCapabilities('NET_ADMIN');
+      Object.assign(this.hostConfig, { SecurityOpt: ['seccomp=unconfined'] });
+      Object.assign(this.createOpts, { Volumes: { '/var/lib/docker': {} } });
+    }
   }
 
   protected override async containerCreated(containerId: string): Promise<void> {
@@ -151,6 +163,7 @@ function nodeSpecs(
   hosts: number,
   hops: 1 | 2,
   systemd: boolean,
+  dockerInDocker: boolean,
   images: { sshd: string; systemd: string },
   networks: string[],
 ): NodeSpec[] {
@@ -162,6 +175,7 @@ function nodeSpecs(
       role: 'bastion',
       image: images.sshd,
       systemd: false,
+      dockerInDocker: false,
       networks: [outer],
       publish: true,
     },
@@ -172,6 +186,7 @@ function nodeSpecs(
       role: 'bastion',
       image: images.sshd,
       systemd: false,
+      dockerInDocker: false,
       networks: [outer, inner],
       publish: false,
     });
@@ -182,6 +197,7 @@ function nodeSpecs(
       role: 'host',
       image: systemd ? images.systemd : images.sshd,
       systemd,
+      dockerInDocker,
       networks: [inner],
       publish: false,
     });
@@ -256,6 +272,10 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const hostCount = options.hosts ?? 3;
   const hops = options.hops ?? 1;
   const systemd = options.systemd ?? false;
+  const dockerInDocker = options.dockerInDocker ?? false;
+  if (dockerInDocker && !systemd) {
+    throw new BosunError('BOSUN_LAB', 'dockerInDocker needs systemd hosts (the engine runs as a service)');
+  }
   if (!Number.isInteger(hostCount) || hostCount < 0 || hostCount > 50) {
     throw new BosunError('BOSUN_LAB', `a fleet has 0 to 50 hosts, not ${hostCount}`);
   }
@@ -297,6 +317,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       hostCount,
       hops,
       systemd,
+      dockerInDocker,
       { sshd: images.sshdImage, systemd: images.systemdImage },
       networkNames,
     );
