@@ -62,7 +62,7 @@ ids() { docker ps -a -q --filter "label=com.docker.compose.project=$1"; }
 why_up() {
   [ -f "$2/${STATE_FILE}" ] || { echo "not started by Bosun yet"; return; }
   [ "$(digest "$2")" = "$(cat "$2/${STATE_FILE}")" ] || { echo "its files changed"; return; }
-  running=$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter status=running \
+  running=$(docker ps --filter "label=com.docker.compose.project=$1" --filter status=running \
     --format "$o.Label \"com.docker.compose.service\"}}")
   for service in $(compose -p "$1" -f "$2/compose.yml" --project-directory "$2" config --services); do
     in_list "$service" "$running" || { echo "service $service is not running"; return; }

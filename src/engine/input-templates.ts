@@ -48,6 +48,9 @@ const RUN_TIME_MAGIC = new Set([
   'play_hosts',
 ]);
 
+const FACT_NAMES: ReadonlySet<string> = new Set(HOST_FACT_VARIABLES);
+const FACT_HINT = ' (a host fact: set gather_facts: true on the play to gather them)';
+
 const NO_FACTS = { layer: 'facts', source: 'facts', values: {} } as const;
 
 interface Condition {
@@ -340,6 +343,7 @@ class Variables {
       const definition = this.scope.definition(need.name);
       if (!definition) {
         const error = undefinedVariableError(need);
+        if (FACT_NAMES.has(need.name)) error.message += FACT_HINT;
         throw usedBy ? neededByError(error, usedBy) : error;
       }
       if (!isTemplatedDefinition(definition) || seen.has(need.name)) continue;

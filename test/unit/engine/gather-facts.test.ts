@@ -131,7 +131,9 @@ describe('gather_facts', () => {
       (e) => e,
     );
     expect(isBosunError(error, 'BOSUN_INPUT')).toBe(true);
-    expect((error as Error).message).toContain('ansible_distribution');
+    expect((error as Error).message).toContain(
+      '"ansible_distribution" (a host fact: set gather_facts: true on the play to gather them)',
+    );
   });
 
   it('leaves a host whose facts cannot be read, with the reason; the others go on', async () => {
