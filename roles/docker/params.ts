@@ -4,21 +4,13 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { duplicateIssues, type RoleParamIssue } from '../../src/model/role.js';
-import { ABS_PATH, ABS_PATH_MESSAGE } from '../nginx/params.js';
+import { absPath } from '../nginx/params.js';
 
 const PROJECT = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const PROJECT_MESSAGE = 'must be lower-case letters, digits, "_" and "-", starting with a letter or digit';
 const FILE_NAME = '^[A-Za-z0-9_.-]+$';
 const CIDR = '^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
 const URL = '^https?://[A-Za-z0-9_.:\\[\\]-]+(?::[0-9]{1,5})?/?$';
-
-const absPath = (description: string, fallback?: string) =>
-  Type.String({
-    pattern: ABS_PATH,
-    errorMessage: ABS_PATH_MESSAGE,
-    description,
-    ...(fallback === undefined ? {} : { default: fallback }),
-  });
 
 const EnvFile = Type.Object(
   {

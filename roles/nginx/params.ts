@@ -18,7 +18,7 @@ const HEADER_MESSAGE = 'must be an HTTP header name (letters, digits and "-")';
 const DIRECTIVE = '^[^;{}\\r\\n#]+$';
 const DIRECTIVE_MESSAGE = 'must be one directive without its ";" (no braces, no newline)';
 
-const absPath = (description: string, fallback?: string) =>
+export const absPath = (description: string, fallback?: string) =>
   Type.String({
     pattern: ABS_PATH,
     errorMessage: ABS_PATH_MESSAGE,

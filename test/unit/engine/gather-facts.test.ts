@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { HostResultEvent, RunEvent } from '../../../src/engine/events.js';
 import { loadRunInput, runPlaybook, type TransportProvider } from '../../../src/engine/index.js';
 import { isBosunError } from '../../../src/errors.js';
-import { TransportRun } from '../../../src/transport/registry.js';
-import type { Transport } from '../../../src/transport/types.js';
+import { wrappedTransports } from '../../support/wrapped-transports.js';
 
 // Host facts on demand: gathered at the start of a play that asks (gather_facts: true) or
 // before the first task of a role that declares gatherFacts, once per host for the whole run.
@@ -36,31 +35,12 @@ function playbook(name: string, text: string): string {
 
 /** Local transports that count the gather scripts per host. */
 function counting(): { provider: TransportProvider; gathers: Map<string, number> } {
-  const run = new TransportRun();
   const gathers = new Map<string, number>();
-  return {
-    gathers,
-    provider: {
-      transport(spec) {
-        const real = run.transport(spec);
-        const host = spec.name ?? '';
-        const wrapped: Transport = {
-          target: real.target,
-          exec: (command, options) => {
-            if (command.text.includes('uname_r=')) gathers.set(host, (gathers.get(host) ?? 0) + 1);
-            return real.exec(command, options);
-          },
-          put: (...args) => real.put(...args),
-          get: (...args) => real.get(...args),
-          interrupt: () => real.interrupt(),
-          close: () => real.close(),
-        };
-        return wrapped;
-      },
-      interrupt: () => run.interrupt(),
-      close: () => run.close(),
-    },
-  };
+  const provider = wrappedTransports((host, real) => (command, options) => {
+    if (command.text.includes('uname_r=')) gathers.set(host, (gathers.get(host) ?? 0) + 1);
+    return real.exec(command, options);
+  });
+  return { gathers, provider };
 }
 
 async function runFile(file: string) {
@@ -142,25 +122,12 @@ describe('gather_facts', () => {
       '- hosts: all\n  gather_facts: true\n  tasks:\n    - name: after\n      command: "true"\n',
     );
     const input = await loadRunInput({ playbook: file, inventory: ['inventory.yml'], cwd: dir });
-    const run = new TransportRun();
     const events: RunEvent[] = [];
-    const provider: TransportProvider = {
-      transport(spec) {
-        const real = run.transport(spec);
-        if (spec.name !== 'two') return real;
-        return {
-          target: real.target,
-          exec: () =>
-            Promise.resolve({ code: 2, stdout: '', stderr: 'sh: 1: Syntax error\n', durationMs: 1 }),
-          put: (...args) => real.put(...args),
-          get: (...args) => real.get(...args),
-          interrupt: () => real.interrupt(),
-          close: () => real.close(),
-        };
-      },
-      interrupt: () => run.interrupt(),
-      close: () => run.close(),
-    };
+    const provider = wrappedTransports((host) =>
+      host === 'two'
+        ? () => Promise.resolve({ code: 2, stdout: '', stderr: 'sh: 1: Syntax error\n', durationMs: 1 })
+        : undefined,
+    );
     const summary = await runPlaybook(input, { onEvent: (e) => events.push(e), transports: provider });
     const results = events.filter((e): e is HostResultEvent => e.type === 'host_result');
     expect(results.map((r) => `${r.task}|${r.host}|${r.status}`).sort()).toEqual([

@@ -6,8 +6,7 @@ import { exitCodeForRun } from '../../../src/cli/run-command.js';
 import type { HostResultEvent, RunEvent } from '../../../src/engine/events.js';
 import { loadRunInput, runPlaybook, type TransportProvider } from '../../../src/engine/index.js';
 import { BosunError, type BosunErrorCode } from '../../../src/errors.js';
-import { TransportRun } from '../../../src/transport/registry.js';
-import type { Transport } from '../../../src/transport/types.js';
+import { wrappedTransports } from '../../support/wrapped-transports.js';
 
 // How the engine classifies what a transport throws while a task runs: a connection lost
 // mid-command makes the host unreachable (it leaves the play, exit 3) and the others go on;
@@ -34,25 +33,11 @@ writeFileSync(
 
 /** Real local transports, except that every command on `lost` throws `code`. */
 function failingOn(code: BosunErrorCode): TransportProvider {
-  const run = new TransportRun();
-  return {
-    transport(spec) {
-      const real = run.transport(spec);
-      if (spec.name !== 'lost') return real;
-      const broken: Transport = {
-        target: real.target,
-        exec: () =>
-          Promise.reject(new BosunError(code, 'lost: connection to lost:22 lost (closed by the server)')),
-        put: (...args) => real.put(...args),
-        get: (...args) => real.get(...args),
-        interrupt: () => real.interrupt(),
-        close: () => real.close(),
-      };
-      return broken;
-    },
-    interrupt: () => run.interrupt(),
-    close: () => run.close(),
-  };
+  return wrappedTransports((host) =>
+    host === 'lost'
+      ? () => Promise.reject(new BosunError(code, 'lost: connection to lost:22 lost (closed by the server)'))
+      : undefined,
+  );
 }
 
 async function runWith(code: BosunErrorCode) {
