@@ -24,12 +24,19 @@ const tasks: TaskInput[] = [
   // ------------------------------------------------------------------ the engine
   {
     name: "install the engine (the distribution's docker.io)",
-    apt: { name: ['docker.io'], state: 'present', update_cache: true, cache_valid_time: 3600 },
+    // Not docker.io's recommends (git, needrestart...): what a container host does not need.
+    apt: {
+      name: ['docker.io'],
+      state: 'present',
+      update_cache: true,
+      cache_valid_time: 3600,
+      install_recommends: false,
+    },
     when: FROM_DISTRIBUTION,
   },
   {
     name: "install the distribution's docker-compose",
-    apt: { name: ['docker-compose'], state: 'present' },
+    apt: { name: ['docker-compose'], state: 'present', install_recommends: false },
     when: `and (${FROM_DISTRIBUTION}) docker_compose`,
   },
   {

@@ -15,7 +15,7 @@ export const STATE_FILE = '.bosun-compose.sha256';
  * (Docker 23 and later); Debian 12's dockerd 20.10 has no --validate, so there the file is
  * only parsed as JSON (python3), and a bad value shows when the engine restarts.
  */
-export const VALIDATE_SCRIPT = String.raw`#!/bin/sh
+export const VALIDATE_SCRIPT = `#!/bin/sh
 # Managed by Bosun (role docker): checks a candidate daemon.json before it replaces the live one.
 set -u
 [ "$#" -eq 1 ] || { echo "usage: $0 FILE" >&2; exit 2; }
