@@ -11,14 +11,22 @@ import { COMPOSE_SCRIPT, VALIDATE_COMMAND, VALIDATE_SCRIPT } from './scripts.js'
 
 const FROM_DISTRIBUTION = 'eq docker_source "distribution"';
 const FROM_DOCKER = 'eq docker_source "docker"';
-const folder = (project: string) =>
-  `{{#if ${project}.folder}}{{ ${project}.folder }}{{else}}/opt/compose/{{ ${project}.name }}{{/if}}`;
+/** A field of the project, as a path or sub-expression: loops over projects, env file loops (pairs). */
+type Field = (key: string) => string;
+const ofItem: Field = (key) => `item.${key}`;
+const ofThis: Field = (key) => `this.${key}`;
+const ofPair: Field = (key) => `(lookup (lookup item 0) "${key}")`;
+const ofEnv: Field = (key) => `(lookup (lookup item 1) "${key}")`;
+/** `{{ field }}`: a sub-expression is written without its parentheses. */
+const out = (expr: string) => `{{ ${expr.startsWith('(') ? expr.slice(1, -1) : expr} }}`;
+const folder = (field: Field) =>
+  `{{#if (defined ${field('folder')})}}${out(field('folder'))}{{else}}/opt/compose/${out(field('name'))}{{/if}}`;
 const NOT_ABSENT = 'ne (default item.state "present") "absent"';
-const ENV_NOT_ABSENT = 'ne (default (lookup item 0).state "present") "absent"';
-const ENV_DEST = `${folder('(lookup item 0)')}/{{ (lookup item 1).name }}`;
+const ENV_NOT_ABSENT = `ne (default ${ofPair('state')} "present") "absent"`;
+const ENV_DEST = `${folder(ofPair)}/${out(ofEnv('name'))}`;
 /** Names of the projects (item, or item 0 for env files) whose files the registered loop changed. */
 const changedNames = (register: string, project: string) =>
-  `{{#each ${register}.results}}{{#if this.changed}}{{ ${project} }} {{/if}}{{/each}}`;
+  `{{#each ${register}.results}}{{#if this.changed}}${out(project)} {{/if}}{{/each}}`;
 
 const tasks: TaskInput[] = [
   // ------------------------------------------------------------------ the engine
@@ -99,41 +107,41 @@ const tasks: TaskInput[] = [
   // ------------------------------------------------------------------ compose projects
   {
     name: 'compose project folders',
-    file: { path: folder('item'), state: 'directory', owner: 'root', group: 'root', mode: '0750' },
+    file: { path: folder(ofItem), state: 'directory', owner: 'root', group: 'root', mode: '0750' },
     loop: '{{ docker_compose_projects }}',
     when: NOT_ABSENT,
   },
   {
     name: 'compose files from templates',
-    template: { src: '{{ item.template }}', dest: `${folder('item')}/compose.yml`, mode: '0640' },
+    template: { src: '{{ item.template }}', dest: `${folder(ofItem)}/compose.yml`, mode: '0640' },
     loop: '{{ docker_compose_projects }}',
     when: `and (${NOT_ABSENT}) (defined item.template)`,
     register: 'docker_compose_templates',
   },
   {
     name: 'compose files as they are',
-    copy: { src: '{{ item.file }}', dest: `${folder('item')}/compose.yml`, mode: '0640' },
+    copy: { src: '{{ item.file }}', dest: `${folder(ofItem)}/compose.yml`, mode: '0640' },
     loop: '{{ docker_compose_projects }}',
     when: `and (${NOT_ABSENT}) (defined item.file)`,
     register: 'docker_compose_copies',
   },
   {
     name: 'env files from templates',
-    template: { src: '{{ (lookup item 1).src }}', dest: ENV_DEST, mode: '0600' },
+    template: { src: out(ofEnv('src')), dest: ENV_DEST, mode: '0600' },
     loop: '{{ subelements docker_compose_projects "env_files" skip_missing=true }}',
-    when: `and (${ENV_NOT_ABSENT}) (defined (lookup item 1).src)`,
+    when: `and (${ENV_NOT_ABSENT}) (defined ${ofEnv('src')})`,
     register: 'docker_env_templates',
     no_log: true,
   },
   {
     name: 'env files from variables',
     copy: {
-      content: '{{#each (lookup item 1).vars}}{{ @key }}={{ this }}\n{{/each}}',
+      content: `{{#each ${ofEnv('vars')}}}{{ @key }}={{ this }}\n{{/each}}`,
       dest: ENV_DEST,
       mode: '0600',
     },
     loop: '{{ subelements docker_compose_projects "env_files" skip_missing=true }}',
-    when: `and (${ENV_NOT_ABSENT}) (defined (lookup item 1).vars)`,
+    when: `and (${ENV_NOT_ABSENT}) (defined ${ofEnv('vars')})`,
     register: 'docker_env_copies',
     no_log: true,
   },
@@ -142,12 +150,12 @@ const tasks: TaskInput[] = [
     COMPOSE_SCRIPT,
     'docker_compose_up',
     {
-      PROJECTS: `{{#each docker_compose_projects}}{{ this.name }} ${folder('this')} {{ default this.state "present" }} {{ default this.wait_timeout 120 }}\n{{/each}}`,
+      PROJECTS: `{{#each docker_compose_projects}}{{ this.name }} ${folder(ofThis)} {{ default this.state "present" }} {{ default this.wait_timeout 120 }}\n{{/each}}`,
       CHANGED: [
         changedNames('docker_compose_templates', 'this.item.name'),
         changedNames('docker_compose_copies', 'this.item.name'),
-        changedNames('docker_env_templates', '(lookup this.item 0).name'),
-        changedNames('docker_env_copies', '(lookup this.item 0).name'),
+        changedNames('docker_env_templates', '(lookup (lookup this.item 0) "name")'),
+        changedNames('docker_env_copies', '(lookup (lookup this.item 0) "name")'),
       ].join(''),
     },
   ),
