@@ -6,7 +6,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { defineRole, type RoleParamIssue, type TaskInput } from '../../src/model/role.js';
 
 export const LOGIN = '^[a-z_][a-z0-9_-]{0,31}$';
-export const LOGIN_MESSAGE = 'must be a login (lower-case letters, digits, "_" and "-", not starting with a digit)';
+export const LOGIN_MESSAGE =
+  'must be a login (lower-case letters, digits, "_" and "-", not starting with a digit)';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ONE_LINE = '^[^\\r\\n]+$';
 const FIELD = '^[0-9A-Za-z*/,-]+$';
