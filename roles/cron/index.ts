@@ -3,10 +3,11 @@
  * script installed by the role, daily/weekly/monthly archives and a clean-up of old ones).
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { defineRole, type RoleParamIssue } from '../../src/model/role.js';
+import { defineRole, type RoleParamIssue, type TaskInput } from '../../src/model/role.js';
 
-const LOGIN = '^[a-z_][a-z0-9_-]{0,31}$';
-const LOGIN_MESSAGE = 'must be a login (lower-case letters, digits, "_" and "-", not starting with a digit)';
+export const LOGIN = '^[a-z_][a-z0-9_-]{0,31}$';
+export const LOGIN_MESSAGE =
+  'must be a login (lower-case letters, digits, "_" and "-", not starting with a digit)';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ONE_LINE = '^[^\\r\\n]+$';
 const FIELD = '^[0-9A-Za-z*/,-]+$';
@@ -22,6 +23,52 @@ const field = (what: string) =>
       description: `${what}, as in crontab(5).`,
     }),
   );
+
+/**
+ * When and as whom an entry runs, and whether it is there: the fields of a `cron_jobs` entry
+ * that other roles' entries share (drush's `drush_cron`), so they take the same values.
+ */
+export const CRON_SCHEDULE_FIELDS = {
+  minute: field('Minute'),
+  hour: field('Hour'),
+  day: field('Day of the month'),
+  month: field('Month'),
+  weekday: field('Day of the week (0 or 7 is Sunday)'),
+  special_time: Type.Optional(
+    Type.Union(
+      SPECIAL.map((s) => Type.Literal(s)),
+      { description: 'Instead of minute..weekday: @reboot, @daily...' },
+    ),
+  ),
+  user: Type.Optional(
+    Type.String({
+      pattern: LOGIN,
+      errorMessage: LOGIN_MESSAGE,
+      default: 'root',
+      description: 'Whose crontab.',
+    }),
+  ),
+  state: Type.Optional(
+    Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'absent: the entry is removed.',
+    }),
+  ),
+  disabled: Type.Optional(Type.Boolean({ default: false, description: 'Keep the entry, commented out.' })),
+};
+
+type CronSchedule = Partial<Record<'minute' | 'hour' | 'day' | 'month' | 'weekday' | 'special_time', string>>;
+
+/** A special time and minute..weekday fields exclude each other: the issue, if any, of entry `index` of `param`. */
+export function scheduleIssues(param: string, index: number, entry: CronSchedule): RoleParamIssue[] {
+  const fields = (['minute', 'hour', 'day', 'month', 'weekday'] as const).filter(
+    (f) => entry[f] !== undefined,
+  );
+  if (entry.special_time === undefined || fields.length === 0) return [];
+  return [
+    { path: [param, index, fields[0]!], message: `give special_time or ${fields.join(', ')}, not both` },
+  ];
+}
 
 const CronJob = Type.Object(
   {
@@ -39,25 +86,13 @@ const CronJob = Type.Object(
           'The command line (run by /bin/sh; a % ends the command, as in crontab(5)). Required when present.',
       }),
     ),
-    minute: field('Minute'),
-    hour: field('Hour'),
-    day: field('Day of the month'),
-    month: field('Month'),
-    weekday: field('Day of the week (0 or 7 is Sunday)'),
-    special_time: Type.Optional(
-      Type.Union(
-        SPECIAL.map((s) => Type.Literal(s)),
-        { description: 'Instead of minute..weekday: @reboot, @daily...' },
-      ),
-    ),
-    user: Type.Optional(
-      Type.String({
-        pattern: LOGIN,
-        errorMessage: LOGIN_MESSAGE,
-        default: 'root',
-        description: 'Whose crontab.',
-      }),
-    ),
+    minute: CRON_SCHEDULE_FIELDS.minute,
+    hour: CRON_SCHEDULE_FIELDS.hour,
+    day: CRON_SCHEDULE_FIELDS.day,
+    month: CRON_SCHEDULE_FIELDS.month,
+    weekday: CRON_SCHEDULE_FIELDS.weekday,
+    special_time: CRON_SCHEDULE_FIELDS.special_time,
+    user: CRON_SCHEDULE_FIELDS.user,
     environment: Type.Optional(
       Type.Record(
         Type.String(),
@@ -68,13 +103,8 @@ const CronJob = Type.Object(
         },
       ),
     ),
-    state: Type.Optional(
-      Type.Union([Type.Literal('present'), Type.Literal('absent')], {
-        default: 'present',
-        description: 'absent: the entry is removed.',
-      }),
-    ),
-    disabled: Type.Optional(Type.Boolean({ default: false, description: 'Keep the entry, commented out.' })),
+    state: CRON_SCHEDULE_FIELDS.state,
+    disabled: CRON_SCHEDULE_FIELDS.disabled,
   },
   { additionalProperties: false },
 );
@@ -175,28 +205,54 @@ export function checkCron(params: Partial<CronParams>): RoleParamIssue[] {
         });
       }
     }
-    const fields = (['minute', 'hour', 'day', 'month', 'weekday'] as const).filter(
-      (f) => job[f] !== undefined,
-    );
-    if (job.special_time !== undefined && fields.length > 0) {
-      issues.push({
-        path: ['cron_jobs', index, fields[0]!],
-        message: `give special_time or ${fields.join(', ')}, not both`,
-      });
-    }
+    issues.push(...scheduleIssues('cron_jobs', index, job));
   }
   return issues;
 }
 
 const JOB_LINE =
   '{{#if (defined item.environment)}}{{#each item.environment}}export {{ @key }}={{ quote this }}; {{/each}}{{/if}}{{ default item.job "" }}';
-const COMMON = {
-  name: '{{ item.name }}',
-  job: JOB_LINE,
-  user: '{{ default item.user "root" }}',
-  state: '{{ default item.state "present" }}',
-  disabled: '{{ default item.disabled false }}',
-};
+
+/**
+ * The two tasks writing a list of entries with the cron module, one for those with a schedule
+ * and one for those at a special time: `loop` is the list, `entry` the name, command line and
+ * user of its `item` (templates), the other fields are the item's CRON_SCHEDULE_FIELDS.
+ */
+export function cronEntryTasks(
+  names: { scheduled: string; special: string },
+  loop: string,
+  entry: { name: string; job: string; user: string },
+  extra: Record<string, unknown> = {},
+): TaskInput[] {
+  const common = {
+    ...entry,
+    state: '{{ default item.state "present" }}',
+    disabled: '{{ default item.disabled false }}',
+  };
+  return [
+    {
+      name: names.scheduled,
+      cron: {
+        ...common,
+        minute: '{{ default item.minute "*" }}',
+        hour: '{{ default item.hour "*" }}',
+        day: '{{ default item.day "*" }}',
+        month: '{{ default item.month "*" }}',
+        weekday: '{{ default item.weekday "*" }}',
+      },
+      loop,
+      when: 'not (defined item.special_time)',
+      ...extra,
+    },
+    {
+      name: names.special,
+      cron: { ...common, special_time: '{{ item.special_time }}' },
+      loop,
+      when: 'defined item.special_time',
+      ...extra,
+    },
+  ];
+}
 const BACKUP_CRON = '/etc/cron.d/bosun-backup';
 
 export default defineRole({
@@ -222,25 +278,15 @@ export default defineRole({
       service: { name: 'cron', state: 'started', enabled: true },
       when: 'cron_install',
     },
-    {
-      name: 'scheduled entries',
-      cron: {
-        ...COMMON,
-        minute: '{{ default item.minute "*" }}',
-        hour: '{{ default item.hour "*" }}',
-        day: '{{ default item.day "*" }}',
-        month: '{{ default item.month "*" }}',
-        weekday: '{{ default item.weekday "*" }}',
+    ...cronEntryTasks(
+      { scheduled: 'scheduled entries', special: 'entries at special times' },
+      '{{ cron_jobs }}',
+      {
+        name: '{{ item.name }}',
+        job: JOB_LINE,
+        user: '{{ default item.user "root" }}',
       },
-      loop: '{{ cron_jobs }}',
-      when: 'not (defined item.special_time)',
-    },
-    {
-      name: 'entries at special times',
-      cron: { ...COMMON, special_time: '{{ item.special_time }}' },
-      loop: '{{ cron_jobs }}',
-      when: 'defined item.special_time',
-    },
+    ),
     {
       name: 'backup folder',
       file: {
