@@ -1,9 +1,9 @@
 /**
  * Packer with Bosun as its provisioner (Debian's packer 1.6.6, installed by the global setup):
  * every template of packer/ validates with no network at all (so nothing asks AWS); the
- * shell-local path of packer/common.pkr.hcl runs, as written there, with a `null` builder
+ * shell-local path of packer/aws/common.pkr.hcl runs, as written there, with a `null` builder
  * against a fleet host behind its bastion, and a failing task fails the build with Bosun's
- * recap in Packer's log; packer/docker.pkr.hcl bakes an image from the local systemd image
+ * recap in Packer's log; packer/docker/ bakes an image from the local systemd image
  * with the bundle inside it, which is then booted and checked.
  */
 import { execFile } from 'node:child_process';
@@ -45,11 +45,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd =
   });
 }
 
-/** The shell-local provisioner of common.pkr.hcl, between its markers, as the operators get it. */
+/** The shell-local provisioner of aws/common.pkr.hcl, between its markers, as the operators get it. */
 async function commonProvisioner(): Promise<string> {
-  const text = await readFile(join(PACKER_DIR, 'common.pkr.hcl'), 'utf8');
+  const text = await readFile(join(PACKER_DIR, 'aws', 'common.pkr.hcl'), 'utf8');
   const match = /# bosun-provisioner:start[^\n]*\n([\s\S]*?)\n\s*# bosun-provisioner:end/.exec(text);
-  if (!match) throw new Error('packer/common.pkr.hcl has no bosun-provisioner markers');
+  if (!match) throw new Error('packer/aws/common.pkr.hcl has no bosun-provisioner markers');
   return match[1]!;
 }
 
@@ -82,32 +82,32 @@ function nullTemplate(provisioner: string): string {
 }
 
 describe('packer validate', () => {
-  it('passes on every template of packer/, with no network (nothing contacts AWS)', async () => {
+  it('passes on every template of packer/ (aws/, docker/), with no network: nothing contacts AWS', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bosun-packer-validate-'));
     try {
       const key = join(dir, 'key');
       await writeFile(key, 'not read by validate beyond its existence\n', { mode: 0o600 });
-      const templates = (await readdir(PACKER_DIR)).filter((file) => file.endsWith('.pkr.hcl')).sort();
-      expect(templates).toEqual(['common.pkr.hcl', 'docker.pkr.hcl', 'layer.pkr.hcl']);
+      const folders = (await readdir(PACKER_DIR, { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+      expect(folders).toEqual(['aws', 'docker']);
       const amazon = ['-var', 'ssh_keypair_name=packer', '-var', `ssh_private_key_file=${key}`];
+      const bastion = ['-var', 'bastion_host=10.0.0.5', '-var', 'bastion_user=admin'];
       const cases: [string, string[]][] = [
-        ['common.pkr.hcl', amazon],
-        ['common.pkr.hcl', [...amazon, '-var', 'distribution=ubuntu-24.04', '-var', 'bastion_host=10.0.0.5']],
-        ['layer.pkr.hcl', [...amazon, '-var', 'bastion_host=10.0.0.5', '-var', 'bastion_user=admin']],
-        ['docker.pkr.hcl', ['-var', 'image=bosun-systemd:any']],
+        ['aws', amazon],
+        ['aws', ['-only=amazon-ebs.common', ...amazon, '-var', 'distribution=ubuntu-24.04', ...bastion]],
+        ['aws', ['-only=amazon-ebs.layer', ...amazon, ...bastion, '-var', 'groups=["web"]']],
+        ['docker', ['-var', 'image=bosun-systemd:any']],
       ];
-      for (const [template, vars] of cases) {
+      for (const [folder, vars] of cases) {
         // A new network namespace has only a loopback that is down: any request to AWS fails.
-        const result = await run(
-          'unshare',
-          ['-n', 'packer', 'validate', ...vars, join(PACKER_DIR, template)],
-          {
-            AWS_ACCESS_KEY_ID: '',
-            AWS_SECRET_ACCESS_KEY: '',
-            AWS_PROFILE: '',
-          },
-        );
-        expect(result.code, `${template} ${vars.join(' ')}\n${result.output}`).toBe(0);
+        const result = await run('unshare', ['-n', 'packer', 'validate', ...vars, join(PACKER_DIR, folder)], {
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_PROFILE: '',
+        });
+        expect(result.code, `${folder} ${vars.join(' ')}\n${result.output}`).toBe(0);
       }
       // validate does check: a key file that is not there is refused.
       const missing = await run('unshare', [
@@ -118,7 +118,7 @@ describe('packer validate', () => {
         'ssh_keypair_name=packer',
         '-var',
         `ssh_private_key_file=${join(dir, 'absent')}`,
-        join(PACKER_DIR, 'common.pkr.hcl'),
+        join(PACKER_DIR, 'aws'),
       ]);
       expect(missing.code).not.toBe(0);
       expect(missing.output).toContain('ssh_private_key_file is invalid');
@@ -261,7 +261,7 @@ describe('shell inside the build: the docker builder with the Bosun bundle', () 
         `bundle=${bundle}`,
         '-var',
         `vars_files=["vars/LAB/vars.yml","${LEAN_VARS}"]`,
-        join(PACKER_DIR, 'docker.pkr.hcl'),
+        join(PACKER_DIR, 'docker'),
       ]);
       console.log(`packer docker build (shell, bundle, image-base.yml): ${build.seconds} s`);
       expect(build.code, build.output).toBe(0);

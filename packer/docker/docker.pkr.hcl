@@ -3,7 +3,7 @@
 # applied inside it by a self-contained Bosun (its own node, one JavaScript file, its roles:
 # `npm run bundle`) with --connection local, then committed. README "Packer".
 #   npm run bundle
-#   packer build -var image=bosun-systemd:bookworm-TAG -var repository=bosun-common packer/docker.pkr.hcl
+#   packer build -var image=bosun-systemd:bookworm-TAG -var repository=bosun-common packer/docker
 
 variable "image" {
   type        = string
@@ -23,7 +23,7 @@ variable "tag" {
 variable "bundle" {
   type        = string
   default     = ""
-  description = "The Bosun bundle; empty: dist/bosun-bundle.tar.gz beside this folder (npm run bundle)."
+  description = "The Bosun bundle; empty: the project's dist/bosun-bundle.tar.gz (npm run bundle)."
 }
 
 variable "playbook" {
@@ -40,12 +40,12 @@ variable "vars_files" {
 variable "project_dir" {
   type        = string
   default     = ""
-  description = "The folder holding playbooks/ and vars/; empty: the folder above this template."
+  description = "The folder holding playbooks/ and vars/; empty: the folder two above this one."
 }
 
 locals {
-  project    = var.project_dir != "" ? var.project_dir : "${path.root}/.."
-  bundle     = var.bundle != "" ? var.bundle : "${path.root}/../dist/bosun-bundle.tar.gz"
+  project    = var.project_dir != "" ? var.project_dir : "${path.root}/../.."
+  bundle     = var.bundle != "" ? var.bundle : "${path.root}/../../dist/bosun-bundle.tar.gz"
   extra_vars = join(" ", [for file in var.vars_files : "-e '@${file}'"])
 }
 
