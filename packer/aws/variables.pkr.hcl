@@ -1,5 +1,5 @@
-# What the AWS images of this folder share: common.pkr.hcl (the common image) and layer.pkr.hcl
-# (a layer on it). Packer reads the folder as one configuration; -only picks the image:
+# The variables of the AWS images (images.pkr.hcl): the common image and a layer on it. Packer
+# reads the folder as one configuration; -only picks the image:
 #   packer build -only=amazon-ebs.common -var ssh_keypair_name=packer \
 #     -var ssh_private_key_file=~/.ssh/packer -var 'vars_files=["vars/STG/vars.yml"]' packer/aws
 #   packer build -only=amazon-ebs.layer ... -var layer=web -var playbook=playbooks/image-web.yml packer/aws
@@ -82,19 +82,19 @@ variable "project_dir" {
 variable "layer" {
   type        = string
   default     = "web"
-  description = "layer.pkr.hcl: name of the layer, in the AMI name and its Bosun-Image tag."
+  description = "The layer image: name of the layer, in the AMI name and its Bosun-Image tag."
 }
 
 variable "playbook" {
   type        = string
   default     = "playbooks/image-web.yml"
-  description = "layer.pkr.hcl: the layer's playbook, relative to project_dir."
+  description = "The layer image: its playbook, relative to project_dir."
 }
 
 variable "groups" {
   type        = list(string)
   default     = []
-  description = "layer.pkr.hcl: inventory groups of the build instance, for a playbook whose plays name groups."
+  description = "The layer image: inventory groups of the build instance, for a playbook whose plays name groups."
 }
 
 variable "tags" {

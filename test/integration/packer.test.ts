@@ -1,7 +1,7 @@
 /**
  * Packer with Bosun as its provisioner (Debian's packer 1.6.6, installed by the global setup):
  * every template of packer/ validates with no network at all (so nothing asks AWS); the
- * shell-local path of packer/aws/common.pkr.hcl runs, as written there, with a `null` builder
+ * shell-local path of packer/aws/images.pkr.hcl runs, as written there, with a `null` builder
  * against a fleet host behind its bastion, and a failing task fails the build with Bosun's
  * recap in Packer's log; packer/docker/ bakes an image from the local systemd image
  * with the bundle inside it, which is then booted and checked.
@@ -45,15 +45,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd =
   });
 }
 
-/** The shell-local provisioner of aws/common.pkr.hcl, between its markers, as the operators get it. */
+/** The shell-local provisioner of aws/images.pkr.hcl, between its markers, as the operators get it. */
 async function commonProvisioner(): Promise<string> {
-  const text = await readFile(join(PACKER_DIR, 'aws', 'common.pkr.hcl'), 'utf8');
+  const text = await readFile(join(PACKER_DIR, 'aws', 'images.pkr.hcl'), 'utf8');
   const match = /# bosun-provisioner:start[^\n]*\n([\s\S]*?)\n\s*# bosun-provisioner:end/.exec(text);
-  if (!match) throw new Error('packer/aws/common.pkr.hcl has no bosun-provisioner markers');
+  if (!match) throw new Error('packer/aws/images.pkr.hcl has no bosun-provisioner markers');
   return match[1]!;
 }
 
-/** A null builder reaching `host` through the fleet's bastion, with common.pkr.hcl's provisioner. */
+/** A null builder reaching `host` through the fleet's bastion, with images.pkr.hcl's provisioner. */
 function nullTemplate(provisioner: string): string {
   const strings = ['host', 'user', 'ssh_private_key_file', 'bastion_host', 'bastion_user', 'project_dir'];
   return [
@@ -61,12 +61,15 @@ function nullTemplate(provisioner: string): string {
     'variable "bastion_port" {\n  type = number\n}',
     'variable "bastion_private_key_file" {\n  type    = string\n  default = ""\n}',
     'variable "vars_files" {\n  type = list(string)\n}',
+    // The layer's: the provisioner reads them for sources other than "common".
+    'variable "playbook" {\n  type    = string\n  default = ""\n}',
+    'variable "groups" {\n  type    = list(string)\n  default = []\n}',
     `locals {
   project     = var.project_dir
   bastion_key = var.ssh_private_key_file
   extra_vars  = join(" ", [for file in var.vars_files : "-e '@\${local.project}/\${file}'"])
 }`,
-    `source "null" "fleet" {
+    `source "null" "common" {
   communicator                 = "ssh"
   ssh_host                     = var.host
   ssh_username                 = var.user
@@ -76,7 +79,7 @@ function nullTemplate(provisioner: string): string {
   ssh_bastion_username         = var.bastion_user
   ssh_bastion_private_key_file = var.ssh_private_key_file
 }`,
-    `build {\n  sources = ["source.null.fleet"]\n${provisioner}\n}`,
+    `build {\n  sources = ["source.null.common"]\n${provisioner}\n}`,
     '',
   ].join('\n\n');
 }
@@ -174,7 +177,7 @@ describe('shell-local: Bosun from the machine running Packer, over SSH through t
       console.log(`packer null build (shell-local, image-base.yml): ${build.seconds} s`);
       expect(build.code, build.output).toBe(0);
       expect(build.output).toContain(
-        'bosun: running inside a Packer build (build "null.fleet", builder null)',
+        'bosun: running inside a Packer build (build "null.common", builder null)',
       );
       expect(build.output).toMatch(/image\s+: ok=\d+\s+changed=[1-9]\d*\s+unreachable=0\s+failed=0/);
       const shell = (command: string) => mustRun(fleet(), host, command);
