@@ -68,30 +68,35 @@ build {
   sources = ["source.docker.common"]
 
   provisioner "shell" {
-    inline = ["mkdir -p /tmp/bosun-build/project/packer"]
+    # Booting first: systemd mounts what it mounts (a tmpfs on /tmp on some images) and starts
+    # the services the roles then manage. "degraded" is a booted system too.
+    inline = [
+      "systemctl is-system-running --wait || true",
+      "mkdir -p /var/tmp/bosun-build/project",
+    ]
   }
   provisioner "file" {
     source      = local.bundle
-    destination = "/tmp/bosun-build/bosun-bundle.tar.gz"
+    destination = "/var/tmp/bosun-build/bosun-bundle.tar.gz"
   }
   provisioner "file" {
     source      = "${local.project}/playbooks"
-    destination = "/tmp/bosun-build/project"
+    destination = "/var/tmp/bosun-build/project"
   }
   provisioner "file" {
     source      = "${local.project}/vars"
-    destination = "/tmp/bosun-build/project"
+    destination = "/var/tmp/bosun-build/project"
   }
   provisioner "file" {
     source      = "${local.project}/packer/local.yml"
-    destination = "/tmp/bosun-build/project/packer/local.yml"
+    destination = "/var/tmp/bosun-build/local.yml"
   }
   provisioner "shell" {
     inline = [
-      "tar -xzf /tmp/bosun-build/bosun-bundle.tar.gz -C /tmp/bosun-build",
-      "cd /tmp/bosun-build/project",
-      "/tmp/bosun-build/node /tmp/bosun-build/bosun.js run '${var.playbook}' -i packer/local.yml --connection local ${local.extra_vars}",
-      "rm -rf /tmp/bosun-build",
+      "tar -xzf /var/tmp/bosun-build/bosun-bundle.tar.gz -C /var/tmp/bosun-build",
+      "cd /var/tmp/bosun-build/project",
+      "/var/tmp/bosun-build/node /var/tmp/bosun-build/bosun.js run '${var.playbook}' -i /var/tmp/bosun-build/local.yml --connection local ${local.extra_vars}",
+      "rm -rf /var/tmp/bosun-build",
     ]
   }
 
