@@ -68,6 +68,8 @@ build {
   sources = ["source.docker.common"]
 
   provisioner "shell" {
+    # Scripts go to /var/tmp: systemd may mount a tmpfs over /tmp while it boots.
+    remote_folder = "/var/tmp"
     # Booting first: systemd mounts what it mounts (a tmpfs on /tmp on some images) and starts
     # the services the roles then manage. "degraded" is a booted system too.
     inline = [
@@ -92,6 +94,7 @@ build {
     destination = "/var/tmp/bosun-build/local.yml"
   }
   provisioner "shell" {
+    remote_folder = "/var/tmp"
     inline = [
       "tar -xzf /var/tmp/bosun-build/bosun-bundle.tar.gz -C /var/tmp/bosun-build",
       "cd /var/tmp/bosun-build/project",
