@@ -65,12 +65,14 @@ const tasks: TaskInput[] = [
       USES_PASSWORD:
         '{{ or (defined bosun_password) (defined ansible_password) (defined ansible_ssh_pass) (defined ansible_ssh_password) }}',
     },
-    when: 'hardening_ssh_enabled',
+    // Only a run that logs in over SSH can be locked out: inside a Packer build or a
+    // container (local, docker) Bosun uses no sshd at all.
+    when: 'and hardening_ssh_enabled (eq bosun_connection_kind "ssh")',
   }),
   {
     name: 'refuse SSH settings that would lock the connecting user out',
     fail: { msg: 'refusing to harden sshd, nothing was changed: {{ hardening_lockout.stdout }}' },
-    when: 'and hardening_ssh_enabled (ne hardening_lockout.stdout "")',
+    when: 'and hardening_ssh_enabled (eq bosun_connection_kind "ssh") (ne hardening_lockout.stdout "")',
   },
 
   // ------------------------------------------------------------------ packages

@@ -1,6 +1,11 @@
 /** `bosun exec PATTERN -i INVENTORY -- COMMAND...` */
 import { BosunError, messageOf } from '../errors.js';
-import { connectionSecrets, type HostConnection, inventoryConnection } from '../inventory/connection.js';
+import {
+  type ConnectionKind,
+  connectionSecrets,
+  type HostConnection,
+  inventoryConnection,
+} from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js';
 import { matchHosts } from '../inventory/pattern.js';
@@ -19,6 +24,7 @@ export interface ExecCommandOptions {
   becomeUser?: string;
   askBecomePass?: boolean;
   trustNewHostKeys?: boolean;
+  connection?: ConnectionKind;
   /** Seconds. */
   timeout?: number;
   /** Seconds. */

@@ -19,7 +19,9 @@ import { labDownCommand, labStatusCommand, labUpCommand } from './lab-command.js
 import {
   addKeepaliveOptions,
   BECOME_PASSWORD_ENV,
+  CONNECTION_HELP,
   collect,
+  connectionKind,
   hops,
   positiveInteger,
   positiveSeconds,
@@ -66,7 +68,8 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-T, --timeout <seconds>', 'abandon the command on a host after this long', positiveSeconds)
-    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds);
+    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
+    .option('-c, --connection <kind>', CONNECTION_HELP, connectionKind);
   addKeepaliveOptions(exec)
     .option('--json', 'one JSON object per host per line')
     .addHelpText(

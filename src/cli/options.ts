@@ -4,12 +4,14 @@
  * --trust-new-host-keys, --connect-timeout).
  */
 import { BosunError } from '../errors.js';
-import type { ConnectionOverrides } from '../inventory/connection.js';
+import { CONNECTION_KINDS, type ConnectionKind, type ConnectionOverrides } from '../inventory/connection.js';
 import { type Command, InvalidArgumentError } from '../vendor/commander.js';
 import type { CliIO } from './io.js';
 import { readSecretFromTty } from './prompt.js';
 
 export const BECOME_PASSWORD_ENV = 'BOSUN_BECOME_PASSWORD';
+export const CONNECTION_HELP =
+  'reach every host this way: ssh, local (this machine, as inside a Packer build) or docker; wins over bosun_connection';
 export const REFRESH_CACHE_HELP =
   'ask inventory sources afresh (aws_ec2 with cache: true), and cache the answer';
 
@@ -31,12 +33,20 @@ export function positiveSeconds(value: string): number {
   return n;
 }
 
+export function connectionKind(value: string): ConnectionKind {
+  if (!(CONNECTION_KINDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`must be one of ${CONNECTION_KINDS.join(', ')}`);
+  }
+  return value as ConnectionKind;
+}
+
 export function hops(value: string): 1 | 2 {
   if (value !== '1' && value !== '2') throw new InvalidArgumentError('must be 1 or 2');
   return Number(value) as 1 | 2;
 }
 
 export interface ConnectionOptions {
+  connection?: ConnectionKind | undefined;
   askBecomePass?: boolean | undefined;
   trustNewHostKeys?: boolean | undefined;
   /** Seconds. */
@@ -70,6 +80,7 @@ export async function connectionOverrides(
   io: CliIO,
 ): Promise<ConnectionOverrides> {
   return {
+    connection: options.connection,
     becomePassword: options.askBecomePass ? await becomePassword(io) : undefined,
     trustNewHostKeys: options.trustNewHostKeys,
     connectTimeout: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,

@@ -5,6 +5,7 @@
  * 3 (a host was unreachable) or 130 (interrupted).
  */
 import { listPlays, loadRunInput, parseTagList, type RunSummary, runPlaybook } from '../engine/index.js';
+import type { ConnectionKind } from '../inventory/connection.js';
 import { JsonReporter } from '../report/json.js';
 import { formatListing } from '../report/listing.js';
 import { ListrReporter } from '../report/listr.js';
@@ -17,12 +18,15 @@ import { type CliIO, secretsOf, warn } from './io.js';
 import {
   addKeepaliveOptions,
   BECOME_PASSWORD_ENV,
+  CONNECTION_HELP,
   collect,
+  connectionKind,
   connectionOverrides,
   positiveInteger,
   positiveSeconds,
   REFRESH_CACHE_HELP,
 } from './options.js';
+import { packerBuildNotice } from './packer-build.js';
 import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
 
 /** Sends the secret lookups (ssm, aws_secret) to this URL instead of AWS: a local stand-in. */
@@ -40,6 +44,7 @@ export interface RunCommandOptions extends VaultOptions {
   json?: boolean;
   trustNewHostKeys?: boolean;
   askBecomePass?: boolean;
+  connection?: ConnectionKind;
   /** Seconds. */
   connectTimeout?: number;
   /** Seconds. */
@@ -72,7 +77,8 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--json', 'one JSON object per event per line on stdout')
     .option('--trust-new-host-keys', 'accept and record host keys not yet known (a changed key still fails)')
     .option('-K, --ask-become-pass', `ask for the sudo password (from $${BECOME_PASSWORD_ENV} when set)`)
-    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds);
+    .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
+    .option('-c, --connection <kind>', CONNECTION_HELP, connectionKind);
   addVaultOptions(addKeepaliveOptions(command))
     .option('--list-hosts', 'list the hosts of each play and exit')
     .option('--list-tasks', 'list the tasks of each play (after --tags/--skip-tags) and exit')
@@ -143,6 +149,9 @@ export async function runCommand(playbook: string, options: RunCommandOptions, i
     return EXIT.ok;
   }
 
+  const packer = packerBuildNotice(io.env);
+  // JSON lines stay JSON: the notice goes beside them, to stderr, which Packer logs too.
+  if (packer) (options.json ? io.stderr : io.stdout).write(packer);
   const reporter = chooseReporter(options, io);
   let summary: RunSummary;
   try {

@@ -43,6 +43,8 @@ export interface MagicInput {
   host: string;
   /** The account the host's transport logs in as (bosun_connection_user). */
   connectionUser?: string | undefined;
+  /** How the host is reached, after --connection (bosun_connection_kind): ssh, local or docker. */
+  connectionKind?: string | undefined;
   playbookDir: string;
   check: boolean;
   diff: boolean;
@@ -69,6 +71,7 @@ export function magicVars(input: MagicInput): Record<string, unknown> {
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],
     bosun_connection_user: input.connectionUser ?? null,
+    bosun_connection_kind: input.connectionKind ?? null,
     group_names: inventory.host(host).groups.filter((group) => group !== 'all'),
     groups,
     hostvars,

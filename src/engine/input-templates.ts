@@ -42,6 +42,7 @@ import { type TagSelection, tagsAllow } from './tags.js';
 /** Bosun's variables whose value at run time is not the one the load sees. */
 const RUN_TIME_MAGIC = new Set([
   'bosun_connection_user',
+  'bosun_connection_kind',
   'hostvars',
   'ansible_play_hosts',
   'ansible_play_batch',

@@ -310,6 +310,7 @@ class BatchRunner {
         inventory: input.inventory,
         host,
         connectionUser: connection ? loginUser(connection.transport) : undefined,
+        connectionKind: connection?.transport.kind,
         playbookDir: input.playbook.dir,
         check: input.check,
         diff: input.diff,

@@ -53,6 +53,8 @@ export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 /** What the command line (or a play) imposes over the inventory. */
 export interface ConnectionOverrides {
+  /** `--connection`: every host is reached this way, whatever bosun_connection says. */
+  connection?: ConnectionKind | undefined;
   become?: boolean | undefined;
   becomeUser?: string | undefined;
   becomePassword?: string | undefined;
@@ -121,7 +123,7 @@ export function hostConnection(
   chain: readonly string[] = [],
 ): HostConnection {
   const read = new Reader(host, vars);
-  const kind = read.connection();
+  const kind = overrides.connection ?? read.connection();
   const becomeEnabled = overrides.become ?? read.boolean('become') ?? false;
   const becomeUser = overrides.becomeUser ?? read.string('becomeUser');
   const becomePassword = overrides.becomePassword ?? read.string('becomePassword');

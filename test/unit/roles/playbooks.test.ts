@@ -47,6 +47,27 @@ describe('playbooks', () => {
     expect(Object.keys(input.extraVars.values)).toContain('users_state');
   });
 
+  it.each(['playbooks/image-base.yml', 'playbooks/image-web.yml'])(
+    '%s loads for a build inside the image (packer/local.yml, --connection local)',
+    async (playbook) => {
+      const input = await loadRunInput({
+        playbook,
+        inventory: ['packer/local.yml'],
+        extraVars: ['@vars/STG/vars.yml'],
+        connection: { connection: 'local' },
+      });
+      expect(input.plays[0]!.hosts).toEqual(['image']);
+      expect(input.connections.get('image')!.transport.kind).toBe('local');
+    },
+  );
+
+  it('image-base.yml applies base (host name left alone), users and hardening, not cron', async () => {
+    const [play] = (await loadPlaybook('playbooks/image-base.yml')).plays;
+    expect(play!.roles.map(({ role }) => role.name)).toEqual(['base', 'users', 'hardening']);
+    expect(play!.roles[0]!.ref.params).toEqual({ base_hostname: '' });
+    expect(play!.postTasks.map((task) => task.name).at(-1)).toBe('no SSH host key is baked into the image');
+  });
+
   it('crm.yml takes the users password hashes and the database password from vars/STG/secrets.yml', async () => {
     const input = await loadRunInput({
       playbook: 'playbooks/crm.yml',
