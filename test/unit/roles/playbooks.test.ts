@@ -36,7 +36,9 @@ describe('playbooks', () => {
       extraVars: vars.map((file) => `@${file}`),
       vaultPasswords: async () => STG_TEST_PASSWORD,
     });
-    expect(input.plays[0]!.hosts).toEqual(['stg-crm-web-1']);
+    const web =
+      playbook === 'playbooks/crm.yml' ? ['stg-crm-web-1'] : ['stg-crm-web-1', 'stg-crm-services-1'];
+    expect(input.plays[0]!.hosts).toEqual(web);
     // Through the bastion, as the operators reach the private subnet.
     expect(input.connections.get('stg-crm-web-1')!.transport).toMatchObject({
       kind: 'ssh',
@@ -45,6 +47,20 @@ describe('playbooks', () => {
       bastions: [{ host: 'bastion.stg.crm.example.com', user: 'ubuntu' }],
     });
     expect(Object.keys(input.extraVars.values)).toContain('users_state');
+    if (playbook !== 'playbooks/crm.yml') return;
+    // The second play: the Docker services host of the crm_services group, through the bastion.
+    expect(input.plays[1]!.hosts).toEqual(['stg-crm-services-1']);
+    expect(input.connections.get('stg-crm-services-1')!.transport).toMatchObject({
+      host: '10.0.1.20',
+      bastions: [{ host: 'bastion.stg.crm.example.com' }],
+    });
+  });
+
+  it('crm.yml adds drush to the CRM host when asked, and docker to the services host', async () => {
+    const [web, services] = (await loadPlaybook('playbooks/crm.yml')).plays;
+    expect(web!.roles.map(({ role }) => role.name)).toContain('drush');
+    expect(services!.hosts).toBe('crm_services');
+    expect(services!.roles.map(({ role }) => role.name)).toEqual(['base', 'users', 'docker', 'hardening']);
   });
 
   it.each(['playbooks/image-base.yml', 'playbooks/image-web.yml'])(
