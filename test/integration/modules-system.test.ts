@@ -489,3 +489,40 @@ describe('git', () => {
     );
   });
 });
+
+describe('host facts', () => {
+  it('gathers, in check mode too and changing nothing, what the host itself says', async () => {
+    const facts = await expectUntouched([host1], () =>
+      runTasks(fleet(), [{ name: 'show', debug: { msg: '{{ to_json bosun_facts }}' } }], {
+        hosts: [host1.name],
+        gatherFacts: true,
+        check: true,
+      }),
+    );
+    expect(facts.exitCode, facts.output).toBe(0);
+    const shownFacts = JSON.parse(facts.results.find((r) => r.task === 'show')!.msg!);
+    const [osId, codename, debianVersion, machine, kernel, cpus, name, addresses] = (
+      await sh(
+        host1,
+        '. /etc/os-release; echo "$ID"; echo "$VERSION_CODENAME"; cat /etc/debian_version; uname -m; uname -r; nproc; hostname; hostname -I',
+      )
+    ).split('\n');
+    expect(osId).toBe('debian');
+    expect(shownFacts).toMatchObject({
+      distribution: 'Debian',
+      distribution_version: debianVersion,
+      distribution_major_version: debianVersion!.split('.')[0],
+      codename,
+      os_family: 'Debian',
+      architecture: machine,
+      kernel,
+      init: 'systemd',
+      container: 'docker',
+      cpus: Number(cpus),
+      hostname: name,
+      pkg_mgr: 'apt',
+      python: { present: true },
+    });
+    expect(addresses!.trim().split(/\s+/)).toContain(shownFacts.default_ipv4.address);
+  });
+});

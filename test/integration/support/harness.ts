@@ -44,6 +44,8 @@ export interface RunTasksOptions {
   args?: string[];
   /** Roles the play applies before its tasks (names or `{ role, params }`), found in Bosun's roles/. */
   roles?: (string | Record<string, unknown>)[];
+  /** The play's gather_facts. */
+  gatherFacts?: boolean;
 }
 
 export interface RunOutcome {
@@ -80,6 +82,7 @@ export async function runTasks(
     if (options.vars) play.vars = options.vars;
     if (options.roles) play.roles = options.roles;
     if (options.handlers) play.handlers = options.handlers;
+    if (options.gatherFacts !== undefined) play.gather_facts = options.gatherFacts;
     const playbookPath = join(dir, 'playbook.yml');
     await writeFile(playbookPath, toYaml([play]));
 
