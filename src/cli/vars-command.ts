@@ -17,7 +17,7 @@ import { extraVarsLayer, parseExtraVars } from '../vars/extra-vars.js';
 import { PRECEDENCE_TEXT } from '../vars/precedence.js';
 import { inventoryLayers, VarScope } from '../vars/scope.js';
 import { secretValues } from '../vars/secret-fields.js';
-import type { Secrets } from '../vars/secrets.js';
+import { type Secrets, withSecrets } from '../vars/secrets.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
 import { inventoryLoadOptions, loadInventoryForCli } from './exec-command.js';
@@ -122,8 +122,9 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
     await addRoleSecrets(scope, io);
   }
 
-  const entries = explainVars(scope).filter((entry) => !HIDDEN.has(entry.name));
   const secrets = secretsOf(io);
+  // Rendered as a run renders: what a helper makes from a secret is redacted too.
+  const entries = withSecrets(secrets, () => explainVars(scope)).filter((entry) => !HIDDEN.has(entry.name));
   for (const entry of entries) addNamedSecrets(entry, secrets);
   if (options.json) {
     for (const entry of entries) io.stdout.write(`${JSON.stringify(entry)}\n`);

@@ -81,23 +81,26 @@ describe('encrypted inventory values', () => {
     );
     const shown = await runInProcess(['inventory', 'host', 'here', '-i', 'inventory.yml'], { cwd: dir });
     expect(shown.code).toBe(4);
-    expect(shown.stderr).toContain('error[BOSUN_VAULT]: inventory.yml: all.hosts.here.api_token: it is encrypted');
+    expect(shown.stderr).toContain(
+      'error[BOSUN_VAULT]: inventory.yml: all.hosts.here.api_token: it is encrypted',
+    );
   });
 
   it('with a wrong password or a changed byte: an error naming the file and key, and nothing runs', async () => {
     writeFileSync(join(dir, 'wrong'), 'not the password\n');
     rmSync(out, { recursive: true, force: true });
-    const wrong = await runInProcess(
-      ['run', 'play.yml', '-i', 'inventory.yml', '--vault-id', 'STG@wrong'],
-      { cwd: dir, env: { CI: 'true' } },
-    );
+    const wrong = await runInProcess(['run', 'play.yml', '-i', 'inventory.yml', '--vault-id', 'STG@wrong'], {
+      cwd: dir,
+      env: { CI: 'true' },
+    });
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain(
       'error[BOSUN_VAULT]: inventory.yml: all.hosts.here.api_token: cannot decrypt with the password of vault id "STG"',
     );
     // The group_vars value with one byte of its ciphertext changed.
-    const tampered = groupVars.replace(/(\$BOSUN_VAULT[^\n]*\n\s+)(.)/, (_m, head: string, c: string) =>
-      `${head}${c === 'A' ? 'B' : 'A'}`,
+    const tampered = groupVars.replace(
+      /(\$BOSUN_VAULT[^\n]*\n\s+)(.)/,
+      (_m, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`,
     );
     const other = join(dir, 'tampered');
     mkdirSync(join(other, 'group_vars'), { recursive: true });
