@@ -13,7 +13,6 @@ import { loadRunInput } from '../../../src/engine/input.js';
 import { loadInventory } from '../../../src/inventory/loader.js';
 import { Secrets } from '../../../src/vars/secrets.js';
 import { encryptVault } from '../../../src/vars/vault.js';
-import { stringify } from '../../../src/vendor/yaml.js';
 import { runInProcess } from '../../support/in-process-cli.js';
 import { STG_PASSWORD_FILE, STG_TEST_PASSWORD } from '../../support/stg-vault.js';
 
@@ -151,6 +150,23 @@ describe('encrypted inventory values', () => {
       expect(stdout).not.toContain('BOSUN_VAULT');
       expect(stdout).toContain('postgres://app:[redacted]@db');
     }
+  });
+
+  it('a whole encrypted vars_files file is opened at the run, not refused by the playbook check', async () => {
+    writeFileSync(
+      join(dir, 'files.yml'),
+      encryptVault(`file_key: ${PLAY_SECRET}\n`, STG_TEST_PASSWORD, 'STG'),
+    );
+    writeFileSync(join(dir, 'files-play.yml'), '- hosts: all\n  vars_files: [files.yml]\n  tasks: []\n');
+    const input = await loadRunInput({
+      playbook: 'files-play.yml',
+      inventory: ['inventory.yml'],
+      cwd: dir,
+      vaultPasswords: async () => STG_TEST_PASSWORD,
+    });
+    const [layer] = input.plays[0]!.varsFiles.get('here')!;
+    expect(layer?.definitions?.map((d) => [d.name, d.value])).toEqual([['file_key', PLAY_SECRET]]);
+    expect(input.secrets.redact(PLAY_SECRET)).toBe('[redacted]');
   });
 
   it("a play's vars: !vault value is decrypted, used by the tasks, and never printed", async () => {
