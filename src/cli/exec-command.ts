@@ -11,13 +11,15 @@ import { type LoadInventoryOptions, loadInventory } from '../inventory/loader.js
 import { matchHosts } from '../inventory/pattern.js';
 import { raw } from '../transport/quote.js';
 import { TransportRun } from '../transport/registry.js';
+import type { VaultContext } from '../vars/vars-file.js';
 import { formatHostResult, formatJsonResult, formatRecap } from './exec-output.js';
 import { exitCodeForResults, recapOf, runAdHoc } from './exec-runner.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIO, colors, secretsOf, warn } from './io.js';
 import { connectionOverrides } from './options.js';
+import { type VaultOptions, vaultContext } from './vault-options.js';
 
-export interface ExecCommandOptions {
+export interface ExecCommandOptions extends VaultOptions {
   inventory: string[];
   forks: number;
   become?: boolean;
@@ -48,11 +50,14 @@ export function inventoryLoadOptions(io: CliIO, refreshCache = false): Omit<Load
   };
 }
 
-/** Load the inventories named by -i (required), printing their warnings. */
+/**
+ * Load the inventories named by -i (required), printing their warnings. Encrypted inventory
+ * values are opened with the vault options' passwords and join the command's secrets.
+ */
 export async function loadInventoryForCli(
   paths: string[],
   io: CliIO,
-  refreshCache = false,
+  options: { refreshCache?: boolean | undefined; vault?: VaultContext } & VaultOptions = {},
 ): Promise<Inventory> {
   if (paths.length === 0) {
     throw new BosunError(
@@ -60,7 +65,11 @@ export async function loadInventoryForCli(
       'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
     );
   }
-  const inventory = await loadInventory(paths, { ...inventoryLoadOptions(io, refreshCache), cwd: io.cwd });
+  const inventory = await loadInventory(paths, {
+    ...inventoryLoadOptions(io, options.refreshCache),
+    cwd: io.cwd,
+    vault: options.vault ?? vaultContext(options, io),
+  });
   for (const warning of inventory.warnings) warn(io, warning);
   return inventory;
 }
@@ -83,7 +92,7 @@ export async function execCommand(
   }
   // The words are the user's own shell text, as `ansible -m shell -a` takes it.
   const command = raw(words.join(' '));
-  const inventory = await loadInventoryForCli(options.inventory, io, options.refreshCache);
+  const inventory = await loadInventoryForCli(options.inventory, io, options);
   const hosts = selectHosts(inventory, pattern, io);
   if (hosts.length === 0) {
     warn(io, `no hosts matched "${pattern}"; nothing to do`);

@@ -1,11 +1,12 @@
 /**
  * Text views of an inventory: `ansible-inventory --graph` style, a host list, and one host
- * with its variables, where each was set, and the hops that reach it. Secrets are masked.
+ * with its variables, where each was set, and the hops that reach it. Secrets are not masked
+ * here but by value, as in every output of a command: vault values joined the command's
+ * secrets when the inventory was opened, and `inventorySecrets` gives the passwords.
  */
-import { type HostConnection, SECRET_VARIABLE_NAMES } from '../inventory/connection.js';
+import { type HostConnection, secretVariableValues } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { inventorySourceText } from '../vars/scope.js';
-import { MASK } from './io.js';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -31,7 +32,7 @@ export function renderGraph(inventory: Inventory, root = 'all', options: { vars?
         for (const [variable, resolved] of Object.entries(inventory.varsOf(host)).sort(([a], [b]) =>
           byName(a, b),
         )) {
-          const value = shownValue(variable, resolved.value);
+          const value = shownValue(resolved.value);
           lines.push(
             graphLine(`{${variable} = ${value}}  # ${inventorySourceText(resolved.source)}`, depth + 2),
           );
@@ -68,9 +69,17 @@ export function renderHostList(listings: readonly HostListing[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function shownValue(name: string, value: unknown): string {
-  if (SECRET_VARIABLE_NAMES.has(name)) return MASK;
+function shownValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The password variables' values of `hosts`, as the command's output must redact them. */
+export function inventorySecrets(inventory: Inventory, hosts: readonly string[]): unknown[] {
+  return hosts.flatMap((host) =>
+    Object.entries(inventory.varsOf(host)).flatMap(([name, resolved]) =>
+      secretVariableValues(name, [resolved.value, ...resolved.overridden.map((o) => o.value)]),
+    ),
+  );
 }
 
 /** `user@host:port` of each hop, the host last. */
@@ -96,18 +105,12 @@ export function hostView(inventory: Inventory, host: string, connection: HostCon
   const found = inventory.host(host);
   const vars = Object.entries(inventory.varsOf(host))
     .sort(([a], [b]) => byName(a, b))
-    .map(([name, resolved]) => {
-      const secret = SECRET_VARIABLE_NAMES.has(name);
-      return {
-        name,
-        value: secret ? MASK : resolved.value,
-        source: inventorySourceText(resolved.source),
-        overridden: resolved.overridden.map((o) => ({
-          value: secret ? MASK : o.value,
-          source: inventorySourceText(o.source),
-        })),
-      };
-    });
+    .map(([name, resolved]) => ({
+      name,
+      value: resolved.value,
+      source: inventorySourceText(resolved.source),
+      overridden: resolved.overridden.map((o) => ({ value: o.value, source: inventorySourceText(o.source) })),
+    }));
   return {
     host,
     source: found.declaredAt.file,
@@ -126,8 +129,8 @@ export function renderHost(view: HostView): string {
     'variables:',
   ];
   for (const v of view.vars) {
-    lines.push(`  ${v.name} = ${shownValue(v.name, v.value)}`, `      from ${v.source}`);
-    for (const o of v.overridden) lines.push(`      over ${shownValue(v.name, o.value)} from ${o.source}`);
+    lines.push(`  ${v.name} = ${shownValue(v.value)}`, `      from ${v.source}`);
+    for (const o of v.overridden) lines.push(`      over ${shownValue(o.value)} from ${o.source}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -31,6 +31,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerSchemaCommand } from './schema-command.js';
 import { registerVarsCommand } from './vars-command.js';
 import { registerVaultCommand } from './vault-command.js';
+import { addVaultOptions } from './vault-options.js';
 
 export function bosunVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -70,7 +71,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('-T, --timeout <seconds>', 'abandon the command on a host after this long', positiveSeconds)
     .option('--connect-timeout <seconds>', 'per SSH hop (default 10)', positiveSeconds)
     .option('-c, --connection <kind>', CONNECTION_HELP, connectionKind);
-  addKeepaliveOptions(exec)
+  addVaultOptions(addKeepaliveOptions(exec))
     .option('--json', 'one JSON object per host per line')
     .addHelpText(
       'after',
@@ -88,27 +89,27 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   registerVaultCommand(program, io, setExit);
 
   const inventory = program.command('inventory').description('show an inventory');
-  inventory
+  const listing = inventory
     .command('list')
     .description('list the hosts matching PATTERN (default all), their groups and the source of each')
     .argument('[pattern]', 'host pattern')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
     .option('--refresh-cache', REFRESH_CACHE_HELP)
-    .option('--json', 'one JSON object per host per line')
-    .action(async (pattern: string | undefined, options) => {
-      setExit(await inventoryListCommand(pattern, options, io));
-    });
-  inventory
+    .option('--json', 'one JSON object per host per line');
+  addVaultOptions(listing).action(async (pattern: string | undefined, options) => {
+    setExit(await inventoryListCommand(pattern, options, io));
+  });
+  const graph = inventory
     .command('graph')
     .description('draw the group tree, like ansible-inventory --graph')
     .argument('[group]', 'group to start from (default all)')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
     .option('--refresh-cache', REFRESH_CACHE_HELP)
-    .option('--vars', "show each host's inventory variables and where they came from")
-    .action(async (group: string | undefined, options) => {
-      setExit(await inventoryGraphCommand(group, options, io));
-    });
-  inventory
+    .option('--vars', "show each host's inventory variables and where they came from");
+  addVaultOptions(graph).action(async (group: string | undefined, options) => {
+    setExit(await inventoryGraphCommand(group, options, io));
+  });
+  const hostCommand = inventory
     .command('host')
     .description(
       'show a host: its groups, its inventory variables with where each came from, and how it is reached (the jump chain)',
@@ -116,10 +117,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .argument('<host>', 'an inventory host')
     .option('-i, --inventory <path>', 'inventory file or folder (repeatable)', collect, [])
     .option('--refresh-cache', REFRESH_CACHE_HELP)
-    .option('--json', 'one JSON object')
-    .action(async (host: string, options) => {
-      setExit(await inventoryHostCommand(host, options, io));
-    });
+    .option('--json', 'one JSON object');
+  addVaultOptions(hostCommand).action(async (host: string, options) => {
+    setExit(await inventoryHostCommand(host, options, io));
+  });
 
   const lab = program.command('lab').description('a local lab: a bastion and hosts in containers');
   lab

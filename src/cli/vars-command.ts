@@ -1,24 +1,30 @@
 /**
  * `bosun vars HOST -i INVENTORY [-e ...] [--playbook P]`: every variable the host sees, its
  * value, the layer and place it came from, and the definitions it overrode. With a playbook,
- * the first play that runs on the host adds its vars and vars files. Secret connection
- * variables (passwords, passphrases) are shown as [redacted], as is every vault value.
+ * the first play that runs on the host adds its vars and vars files. Secrets are redacted by
+ * value, as in a run: vault values, connection passwords and passphrases, and the values of
+ * role parameters a role's schema marks secret (of the playbook's roles, or of every role
+ * found from here without one).
  */
-
+import { join } from 'node:path';
 import { FactStore, magicVars, playScope } from '../engine/host-scope.js';
-import { loadRunInput } from '../engine/input.js';
+import { loadRunInput, roleVariables } from '../engine/input.js';
 import { BosunError } from '../errors.js';
-import { SECRET_VARIABLE_NAMES } from '../inventory/connection.js';
+import { secretVariableValues } from '../inventory/connection.js';
+import { packageRolesDir, RoleLoader } from '../model/role-loader.js';
+import { registryCatalog } from '../model/task-modules.js';
 import { extraVarsLayer, parseExtraVars } from '../vars/extra-vars.js';
 import { PRECEDENCE_TEXT } from '../vars/precedence.js';
 import { inventoryLayers, VarScope } from '../vars/scope.js';
+import { secretValues } from '../vars/secret-fields.js';
+import { type Secrets, withSecrets } from '../vars/secrets.js';
 import { type ExplainedRenderedVar, explainVars } from '../vars/template.js';
 import type { Command } from '../vendor/commander.js';
 import { inventoryLoadOptions, loadInventoryForCli } from './exec-command.js';
 import { EXIT } from './exit-codes.js';
-import { type CliIO, MASK, secretsOf } from './io.js';
+import { type CliIO, secretsOf } from './io.js';
 import { REFRESH_CACHE_HELP } from './options.js';
-import { addVaultOptions, type VaultOptions, vaultPasswords } from './vault-options.js';
+import { addVaultOptions, type VaultOptions, vaultContext, vaultPasswords } from './vault-options.js';
 
 export interface VarsCommandOptions extends VaultOptions {
   inventory: string[];
@@ -28,7 +34,6 @@ export interface VarsCommandOptions extends VaultOptions {
   refreshCache?: boolean;
 }
 
-const SECRET_NAMES = SECRET_VARIABLE_NAMES;
 /** Magic variables too big to print usefully: they hold every host and group. */
 const HIDDEN = new Set(['hostvars', 'groups']);
 
@@ -94,12 +99,10 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
     });
     context = `play #${prepared.index + 1} "${prepared.play.name}" of ${options.playbook}`;
   } else {
-    const inventory = await loadInventoryForCli(options.inventory, io, options.refreshCache);
+    const vault = vaultContext(options, io);
+    const inventory = await loadInventoryForCli(options.inventory, io, { ...options, vault });
     if (!inventory.hasHost(host)) throw new BosunError('BOSUN_INPUT', `no host "${host}" in the inventory`);
-    const extra = await parseExtraVars(options.extraVars, io.cwd, {
-      passwords: vaultPasswords(options, io),
-      secrets: secretsOf(io),
-    });
+    const extra = await parseExtraVars(options.extraVars, io.cwd, vault);
     const magic = magicVars({
       inventory,
       host,
@@ -116,28 +119,45 @@ export async function varsCommand(host: string, options: VarsCommandOptions, io:
       { layer: 'magic vars', source: 'set by bosun', values: magic },
     ]);
     context = 'inventory and -e only (add --playbook to include play vars)';
+    await addRoleSecrets(scope, io);
   }
 
-  const entries = explainVars(scope).filter((entry) => !HIDDEN.has(entry.name));
+  const secrets = secretsOf(io);
+  // Rendered as a run renders: what a helper makes from a secret is redacted too.
+  const entries = withSecrets(secrets, () => explainVars(scope)).filter((entry) => !HIDDEN.has(entry.name));
+  for (const entry of entries) addNamedSecrets(entry, secrets);
   if (options.json) {
-    for (const entry of entries) io.stdout.write(`${JSON.stringify(masked(entry))}\n`);
+    for (const entry of entries) io.stdout.write(`${JSON.stringify(entry)}\n`);
     return EXIT.ok;
   }
   io.stdout.write(`${host}: ${context}\n\n`);
-  for (const entry of entries) io.stdout.write(formatVar(masked(entry)));
+  for (const entry of entries) io.stdout.write(formatVar(entry));
   io.stdout.write(`\n(not shown: ${[...HIDDEN].join(', ')}; precedence: bosun vars --help)\n`);
   return EXIT.ok;
 }
 
-function masked(entry: ExplainedRenderedVar): ExplainedRenderedVar {
-  if (!SECRET_NAMES.has(entry.name)) return entry;
-  const out: ExplainedRenderedVar = {
-    ...entry,
-    value: MASK,
-    overridden: entry.overridden.map((o) => ({ ...o, value: MASK })),
-  };
-  if (out.rendered !== undefined) out.rendered = MASK;
-  return out;
+/** A password variable's values (its own, its rendering, those it overrode) are secrets. */
+function addNamedSecrets(entry: ExplainedRenderedVar, secrets: Secrets): void {
+  secrets.add(
+    secretVariableValues(entry.name, [entry.value, entry.rendered, ...entry.overridden.map((o) => o.value)]),
+  );
+}
+
+/**
+ * Without a playbook the roles that will use these variables are not known: the secret
+ * parameters of every role here (`roles/`) or shipped with Bosun (the users role's password
+ * hashes) are secrets. A role that does not load is passed over: the run that uses it says why.
+ */
+async function addRoleSecrets(scope: VarScope, io: CliIO): Promise<void> {
+  const loader = new RoleLoader({
+    searchPath: [...new Set([join(io.cwd, 'roles'), packageRolesDir()])],
+    catalog: registryCatalog,
+    cwd: io.cwd,
+  });
+  for (const name of loader.available()) {
+    const role = await loader.load(name).catch(() => undefined);
+    if (role?.schema) secretsOf(io).add(secretValues(role.schema, roleVariables(role.schema, scope)));
+  }
 }
 
 function show(value: unknown): string {

@@ -9,9 +9,10 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BosunError, messageOf } from '../errors.js';
+import type { VaultContext } from '../vars/vars-file.js';
 import { checkVaultId, DEFAULT_VAULT_ID, type VaultPasswordSource } from '../vars/vault.js';
 import type { Command } from '../vendor/commander.js';
-import type { CliIO } from './io.js';
+import { type CliIO, secretsOf } from './io.js';
 import { collect } from './options.js';
 import { readSecretFromTty } from './prompt.js';
 
@@ -75,6 +76,11 @@ export function vaultPasswords(options: VaultOptions, io: CliIO): VaultPasswordS
     }
     return password;
   };
+}
+
+/** What a command opens vaults with: the options' passwords, and the command's secrets. */
+export function vaultContext(options: VaultOptions, io: CliIO): VaultContext {
+  return { passwords: vaultPasswords(options, io), secrets: secretsOf(io) };
 }
 
 async function readPassword(source: string, id: string, io: CliIO): Promise<string> {

@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { TObject } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import { BosunError } from '../errors.js';
 import {
   type ConnectionOverrides,
@@ -32,7 +32,7 @@ import { mappingLayer, type VarLayerInput, type VarScope } from '../vars/scope.j
 import { secretValues } from '../vars/secret-fields.js';
 import { Secrets } from '../vars/secrets.js';
 import { renderText, resolveVariable } from '../vars/template.js';
-import { loadVarsFile, type VaultContext } from '../vars/vars-file.js';
+import { loadVarsFile, openVars, type VaultContext } from '../vars/vars-file.js';
 import type { VaultPasswordSource } from '../vars/vault.js';
 import { FactStore, magicVars, playScope } from './host-scope.js';
 import { checkTemplates } from './input-templates.js';
@@ -108,15 +108,18 @@ export async function loadRunInput(options: RunInputOptions): Promise<RunInput> 
       'no inventory given: use -i FILE (for the lab: -i inventory/lab.yml)',
     );
   }
-  const inventory = await loadInventory(options.inventory, { ...options.inventoryOptions, cwd });
-  const warnings = [...inventory.warnings];
   const secrets = options.secrets ?? new Secrets();
   const vault: VaultContext = { passwords: options.vaultPasswords ?? (async () => undefined), secrets };
+  const inventory = await loadInventory(options.inventory, { ...options.inventoryOptions, cwd, vault });
+  const warnings = [...inventory.warnings];
   const extraVars = await parseExtraVars(options.extraVars ?? [], cwd, vault);
   const playbook = await loadPlaybook(options.playbook, {
     cwd,
     ...(options.rolesPath ? { rolesPath: options.rolesPath } : {}),
   });
+  // A play's `vars:` may hold `!vault` values, opened as those of vars files are.
+  for (const play of playbook.plays)
+    play.vars = await openVars(play.vars, vault, play.source.file, false, [...play.path, 'vars']);
 
   const view = inventory.patternView();
   let limited: Set<string> | undefined;
@@ -242,21 +245,12 @@ function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
     const { play, hosts } = prepared;
     for (const { ref, role } of play.roles) {
       if (!role.schema) continue;
-      const names = Object.keys((role.schema as TObject).properties ?? {});
       for (const host of hosts) {
         const scope = scopeOf(prepared, host).withLayers([
           { layer: 'role defaults', source: `role ${role.name} defaults`, values: role.defaults },
           mappingLayer('role params', ref.source, [...ref.path, 'params'], ref.params),
         ]);
-        const values: Record<string, unknown> = {};
-        for (const name of names) {
-          if (!scope.has(name)) continue;
-          try {
-            values[name] = resolveVariable(scope, name);
-          } catch {
-            // A value that depends on run-time facts is checked when the role's tasks use it.
-          }
-        }
+        const values = roleVariables(role.schema, scope);
         secrets.add(secretValues(role.schema, values));
         const [issue] = roleValueIssues(role, values);
         if (!issue) continue;
@@ -272,6 +266,20 @@ function checkRoleValues(input: RunInput, scopeOf: HostScopes): void {
       }
     }
   }
+}
+
+/** The values `scope` gives the parameters of a role's schema, rendered where they can be now. */
+export function roleVariables(schema: TSchema, scope: VarScope): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name of Object.keys((schema as TObject).properties ?? {})) {
+    if (!scope.has(name)) continue;
+    try {
+      values[name] = resolveVariable(scope, name);
+    } catch {
+      // A value that depends on run-time facts is checked when the role's tasks use it.
+    }
+  }
+  return values;
 }
 
 interface VarsFilesContext {

@@ -14,6 +14,7 @@ import { TransportRun } from '../transport/registry.js';
 import type { Transport } from '../transport/types.js';
 import { withLookups } from '../vars/lookups.js';
 import type { VarScope } from '../vars/scope.js';
+import { withSecrets } from '../vars/secrets.js';
 import { renderText } from '../vars/template.js';
 import { pLimit } from '../vendor/p-limit.js';
 import { serialBatches } from './batches.js';
@@ -77,8 +78,9 @@ export async function runPlaybook(input: RunInput, options: RunPlaybookOptions):
   const started = Date.now();
   const runner = new PlaybookRunner(input, options);
   try {
-    // Every render of the run answers its lookup helpers from the run's own cache.
-    return await withLookups(input.lookups, () => runner.run(started));
+    // Every render of the run answers its lookup helpers from the run's own cache, and adds
+    // what its helpers make from a secret to the run's secrets.
+    return await withLookups(input.lookups, () => withSecrets(input.secrets, () => runner.run(started)));
   } finally {
     await runner.close();
   }

@@ -48,6 +48,14 @@ export const SECRET_VARIABLE_NAMES: ReadonlySet<string> = new Set(
   [...SECRET_SETTINGS].flatMap((setting) => CONNECTION_VARIABLES[setting]),
 );
 
+/**
+ * The values a variable took (its own, those it overrode, its rendering) that are secrets
+ * because of its name: none unless it is a password, passphrase or become password variable.
+ */
+export function secretVariableValues(name: string, values: readonly unknown[]): readonly unknown[] {
+  return SECRET_VARIABLE_NAMES.has(name) ? values : [];
+}
+
 export const CONNECTION_KINDS = ['ssh', 'local', 'docker'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 

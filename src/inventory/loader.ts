@@ -15,9 +15,11 @@ import {
   type KeyPath,
   loadYamlFile,
   parseYaml,
+  readSourceText,
   type SourcePosition,
   type YamlSource,
 } from '../model/yaml-source.js';
+import { openVars, parseVarsText, type VaultContext } from '../vars/vars-file.js';
 import { stringify } from '../vendor/yaml.js';
 import { expandHostRange, HostRangeError } from './host-range.js';
 import {
@@ -56,6 +58,12 @@ export interface LoadInventoryOptions {
   refreshCache?: boolean;
   /** Detail worth a debug log (BOSUN_DEBUG=1), e.g. the AWS SDK's own warnings. */
   debug?: (text: string) => void;
+  /**
+   * Passwords for encrypted group_vars/host_vars files and `!vault` values (inline or in those
+   * files), and the secrets the decrypted values join. Without it, an encrypted value is an
+   * error naming its file and key, as when no password is given.
+   */
+  vault?: VaultContext | undefined;
 }
 
 /**
@@ -77,7 +85,7 @@ export async function loadInventory(
     refreshCache: options.refreshCache ?? false,
     debug: options.debug ?? (() => {}),
   };
-  const builder = new InventoryBuilder();
+  const builder = new InventoryBuilder(options.vault);
   const seen = new Set<string>();
   for (const given of list) {
     const absolute = resolve(cwd, given);
@@ -104,11 +112,11 @@ export async function loadInventory(
         throw new BosunError(CODE, `inventory folder ${given} has no .yml, .yaml, .json or executable file`);
       const index = builder.addSource(given);
       for (const file of files)
-        await loadFile(builder, join(absolute, file), join(given, file), absolute, context);
+        await loadFile(builder, join(absolute, file), join(given, file), absolute, context, options.vault);
       await builder.addVarsFolders(index, absolute, given);
     } else {
       const index = builder.addSource(given);
-      await loadFile(builder, absolute, given, dirname(absolute), context);
+      await loadFile(builder, absolute, given, dirname(absolute), context, options.vault);
       await builder.addVarsFolders(index, dirname(absolute), dirname(given));
     }
   }
@@ -131,6 +139,7 @@ async function loadFile(
   display: string,
   baseDir: string,
   context: InventorySourceContext,
+  vault: VaultContext | undefined,
 ): Promise<void> {
   const yaml = INVENTORY_EXTENSIONS.has(extname(path))
     ? await loadYamlFile(path, { code: CODE, display })
@@ -156,7 +165,8 @@ async function loadFile(
     );
   }
   const loaded = await source.load(file, context);
-  if (loaded.kind === 'yaml') builder.addDocument(loaded.source, baseDir);
+  if (loaded.kind === 'yaml')
+    builder.addDocument(loaded.source, baseDir, await openVars(loaded.source.data, vault, display));
   else builder.addGenerated(loaded.inventory, baseDir);
 }
 
@@ -178,6 +188,8 @@ export function inventoryFromDocument(
 }
 
 class InventoryBuilder {
+  constructor(private readonly vault?: VaultContext) {}
+
   private readonly groups = new Map<string, GroupRecord>();
   private readonly hosts = new Map<string, HostRecord>();
   private readonly varsFiles: VarsFileRecord[] = [];
@@ -189,23 +201,24 @@ class InventoryBuilder {
     return this.sources.length - 1;
   }
 
-  addDocument(source: YamlSource, baseDir: string): void {
-    if (source.data === null) {
+  /** `data` is the document's, `!vault` values decrypted. */
+  addDocument(source: YamlSource, baseDir: string, data: unknown = source.data): void {
+    if (data === null) {
       this.warnings.push(`${source.file}: inventory is empty`);
       return;
     }
-    if (!isMapping(source.data)) {
+    if (!isMapping(data)) {
       throw issueError(
         source,
         [],
         'value',
-        `inventory must be a mapping of groups (all: ...), got ${describeValue(source.data)}`,
+        `inventory must be a mapping of groups (all: ...), got ${describeValue(data)}`,
         CODE,
       );
     }
-    const data = validateSource(InventoryFileSchema, source, { code: CODE }) ?? {};
+    const groups = validateSource(InventoryFileSchema, source, { code: CODE, data }) ?? {};
     this.ensureGroup('all', source.positionOf([]));
-    for (const [name, group] of Object.entries(data)) {
+    for (const [name, group] of Object.entries(groups)) {
       if (name !== 'all') {
         this.checkGroupName(source, [name], name);
         this.link(source, [name], 'all', name);
@@ -451,7 +464,12 @@ class InventoryBuilder {
           continue;
         }
         for (const file of files) {
-          const source = await loadYamlFile(file.path, { code: CODE, display: file.display });
+          const { source, encrypted } = await parseVarsText(
+            await readSourceText(file.path, { code: CODE, display: file.display }),
+            file.display,
+            this.vault,
+            { code: CODE },
+          );
           if (source.data !== null && !isMapping(source.data)) {
             throw issueError(
               source,
@@ -461,12 +479,17 @@ class InventoryBuilder {
               CODE,
             );
           }
-          const data = validateSource(VarsFileSchema, source, { code: CODE });
+          const data = await openVars(
+            validateSource(VarsFileSchema, source, { code: CODE }) ?? {},
+            this.vault,
+            file.display,
+            encrypted,
+          );
           this.varsFiles.push({
             sourceIndex,
             scope,
             name,
-            vars: this.definitions(source, [], data ?? {}, `${scope}_vars`, scope, name, folder),
+            vars: this.definitions(source, [], data, `${scope}_vars`, scope, name, folder),
           });
         }
       }

@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isVaultText } from '../vars/vault.js';
 import { PLAY_KEYS, PlayKeywordsSchema, ROLE_REF_KEYS, RoleRefSchema } from './playbook-schema.js';
 import type { LoadedRole, PlaybookModel, PlayModel, RoleRef, TaskModel } from './playbook-types.js';
 import { checkRoleParams, RoleLoader, roleSearchPath, shownPath } from './role-loader.js';
@@ -14,7 +15,15 @@ import { invalidName, isMapping, loadTasks } from './task-loader.js';
 import { type ModuleCatalog, registryCatalog } from './task-modules.js';
 import { TASK_KEYWORDS, VARIABLE_NAME } from './task-schema.js';
 import { issueError, validateSource } from './validate.js';
-import { describeValue, formatPosition, type KeyPath, loadYamlFile, type YamlSource } from './yaml-source.js';
+import {
+  describeValue,
+  formatPosition,
+  type KeyPath,
+  loadYamlFile,
+  parseYaml,
+  readSourceText,
+  type YamlSource,
+} from './yaml-source.js';
 
 export interface LoadPlaybookOptions {
   /** Extra role folders, searched before the playbook's own. */
@@ -264,7 +273,13 @@ async function checkVarsFiles(files: string[], path: KeyPath, context: PlayConte
       const looked = display === file ? '' : ` (looked for ${display})`;
       throw issueError(context.source, [...path, index], 'value', `vars file "${file}" not found${looked}`);
     }
-    const vars = await loadYamlFile(absolute, { display });
+    const text = await readSourceText(absolute, { display });
+    // An encrypted file is checked once opened, with the run's passwords (vars-file.ts).
+    if (isVaultText(text)) {
+      out.push(absolute);
+      continue;
+    }
+    const vars = parseYaml(text, display);
     if (vars.data !== null && !isMapping(vars.data)) {
       throw issueError(
         vars,

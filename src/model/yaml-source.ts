@@ -187,17 +187,24 @@ export async function loadYamlFile(
   path: string,
   options: YamlParseOptions & { display?: string } = {},
 ): Promise<YamlSource> {
-  const display = options.display ?? path;
-  let text: string;
+  return parseYaml(await readSourceText(path, options), options.display ?? path, options);
+}
+
+/** The text of a file to parse; a missing or unreadable file is a clear error naming it. */
+export async function readSourceText(
+  path: string,
+  options: { code?: BosunErrorCode | undefined; display?: string } = {},
+): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (cause as Error).message;
-    throw new BosunError(options.code ?? 'BOSUN_INPUT', `${display}: cannot read: ${why}`, { cause });
+    throw new BosunError(options.code ?? 'BOSUN_INPUT', `${options.display ?? path}: cannot read: ${why}`, {
+      cause,
+    });
   }
-  return parseYaml(text, display, options);
 }
 
 export function formatPosition(position: SourcePosition): string {

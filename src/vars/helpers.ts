@@ -14,6 +14,7 @@ import { quote } from '../transport/quote.js';
 import type { HandlebarsInstance, HelperOptions, SourceLocation } from '../vendor/handlebars.js';
 import { stringify } from '../vendor/yaml.js';
 import { currentLookups, type LookupCall } from './lookups.js';
+import { currentSecrets } from './secrets.js';
 import { INTERNAL, type LookupKind } from './template-ast.js';
 import type { UndefinedPassing } from './template-names.js';
 
@@ -404,6 +405,8 @@ function own(container: unknown, key: string): unknown {
   return Object.hasOwn(container, key) ? (container as Record<string, unknown>)[key] : MISSING;
 }
 
+const LOOKUP_HELPERS: ReadonlySet<string> = new Set(['ssm', 'aws_secret']);
+
 function call(options: HelperOptions): RenderCall {
   return options.data.bosun as RenderCall;
 }
@@ -420,7 +423,15 @@ function wrap(name: string, spec: HelperSpec) {
       if (missing) return missing;
     }
     try {
-      return spec.fn(all, hash, options, this);
+      const result = spec.fn(all, hash, options, this);
+      // What a helper makes from a secret is secret (the lookups' values are secrets already).
+      const secrets = currentSecrets();
+      if (secrets && !spec.seesUndefined && !LOOKUP_HELPERS.has(name)) {
+        secrets.derive([...all, hash], result, (redacted) =>
+          spec.fn(redacted.slice(0, -1), redacted.at(-1) as Record<string, unknown>, options, this),
+        );
+      }
+      return result;
     } catch (error) {
       if (error instanceof HelperError && !error.loc) error.loc = options.loc;
       throw error;

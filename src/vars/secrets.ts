@@ -4,8 +4,10 @@
  * schema marks `secret: true`, or was registered or set by a `no_log` task. Redaction works on
  * text, not on variables: any string that contains a secret (a rendered task name, a diff, a
  * JSON event, an error) has it replaced by `[redacted]`, so values derived from a secret by
- * templating are covered without tracking where each one came from.
+ * templating are covered without tracking where each one came from. A template helper's
+ * output that no longer shows the secret as text is added as a secret of its own (`derive`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { quote } from '../transport/quote.js';
 
 export const REDACTED = '[redacted]';
@@ -38,6 +40,44 @@ export class Secrets {
     if (value !== null && typeof value === 'object') for (const item of Object.values(value)) this.add(item);
   }
 
+  /**
+   * A template helper's output made from a secret is secret too where it no longer shows the
+   * secret as text (`to_yaml` folding a long one over two lines). `again` is the helper run on
+   * the inputs with their secrets redacted: the strings and lines of `output` that differ from
+   * its output, and that hold no secret already, are added. Helpers are pure, so what differs
+   * came from a secret; an `again` that fails makes every new string of `output` secret.
+   */
+  derive(inputs: readonly unknown[], output: unknown, again: (redacted: unknown[]) => unknown): void {
+    if (!this.pattern || !this.holds(inputs)) return;
+    let plain: unknown;
+    try {
+      plain = again(this.redactDeep([...inputs]));
+    } catch {
+      plain = undefined;
+    }
+    this.addChanged(output, plain, new Set(stringsOf(inputs)));
+  }
+
+  private addChanged(output: unknown, plain: unknown, given: ReadonlySet<string>): void {
+    if (typeof output === 'string') {
+      if (output === plain || given.has(output) || this.holds(output)) return;
+      const others =
+        typeof plain === 'string' ? new Set(plain.split(/\r?\n/).map((l) => l.trim())) : new Set();
+      this.addText(
+        output,
+        output.split(/\r?\n/).filter((line) => !others.has(line.trim()) && !this.holds(line)),
+      );
+      return;
+    }
+    if (output === null || typeof output !== 'object') return;
+    const same = plain !== null && typeof plain === 'object' ? (plain as Record<string, unknown>) : {};
+    for (const [key, item] of Object.entries(output)) this.addChanged(item, same[key], given);
+  }
+
+  private holds(value: unknown): boolean {
+    return stringsOf([value]).some((text) => this.redact(text) !== text);
+  }
+
   /** `text` with every secret in it replaced by `[redacted]`. */
   redact(text: string): string {
     if (!this.pattern) return text;
@@ -65,8 +105,8 @@ export class Secrets {
    * The value as written, each of its lines (a command's stdout read line by line), and the
    * forms output escapes it into: inside a JSON string and inside shell single quotes.
    */
-  private addText(value: string): void {
-    const forms = [value, ...value.split(/\r?\n/).map((line) => line.trim())];
+  private addText(value: string, lines = value.split(/\r?\n/)): void {
+    const forms = [value, ...lines.map((line) => line.trim())];
     for (const form of [...forms]) {
       forms.push(JSON.stringify(form).slice(1, -1));
       forms.push(quote(form));
@@ -82,6 +122,26 @@ export class Secrets {
     const sorted = [...this.forms].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
   }
+}
+
+function stringsOf(values: readonly unknown[], out: string[] = []): string[] {
+  for (const value of values) {
+    if (typeof value === 'string') out.push(value);
+    else if (value !== null && typeof value === 'object') stringsOf(Object.values(value), out);
+  }
+  return out;
+}
+
+const current = new AsyncLocalStorage<Secrets>();
+
+/** Run `body` with `secrets` as the secrets its template helpers derive values from. */
+export function withSecrets<T>(secrets: Secrets, body: () => T): T {
+  return current.run(secrets, body);
+}
+
+/** The secrets of the run or command this render belongs to. */
+export function currentSecrets(): Secrets | undefined {
+  return current.getStore();
 }
 
 function escapeRegExp(text: string): string {

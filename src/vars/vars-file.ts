@@ -6,7 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BosunError } from '../errors.js';
 import { issueError } from '../model/validate.js';
-import { describeValue, parseYaml, pathText, VaultScalar, type YamlSource } from '../model/yaml-source.js';
+import {
+  describeValue,
+  parseYaml,
+  pathText,
+  VaultScalar,
+  type YamlParseOptions,
+  type YamlSource,
+} from '../model/yaml-source.js';
 import type { VarLayerName } from './precedence.js';
 import { mappingLayer, type VarLayerInput } from './scope.js';
 import type { Secrets } from './secrets.js';
@@ -72,13 +79,42 @@ export async function readVarsFile(
       details: { file: display },
     });
   }
+  const { source, encrypted } = await parseVarsText(text, display, options.vault);
+  const values = await openVars(varsOfSource(source, options.what), options.vault, display, encrypted);
+  return { source, values };
+}
+
+/**
+ * The YAML document of a vars text (a vars file, an inventory's group_vars/ or host_vars/
+ * file): a whole-file vault is opened first. Its values still hold their `!vault` scalars:
+ * `openVars` opens them once the caller has checked the document's shape.
+ */
+export async function parseVarsText(
+  text: string,
+  display: string,
+  vault: VaultContext | undefined,
+  options: YamlParseOptions = {},
+): Promise<{ source: YamlSource; encrypted: boolean }> {
   const encrypted = isVaultText(text);
-  if (encrypted) text = await openVault(text, noPasswords(options.vault), display);
-  const source = parseYaml(text, display);
-  const values = await openValues(varsOfSource(source, options.what), options.vault, display, []);
-  // Every value of an encrypted file is secret, as is each `!vault` value (openValues).
-  if (encrypted) options.vault?.secrets.add(values);
-  return { source, values: values as Record<string, unknown> };
+  const plain = encrypted ? await openVault(text, noPasswords(vault), display) : text;
+  return { source: parseYaml(plain, display, options), encrypted };
+}
+
+/**
+ * `values` with each `!vault` value decrypted. Every decrypted value is a secret of the run,
+ * as is every value of a file that was encrypted whole. `at` names where they were written in
+ * errors (a file, or file:line:column); `path` is their key path there.
+ */
+export async function openVars<T>(
+  values: T,
+  vault: VaultContext | undefined,
+  at: string,
+  encrypted = false,
+  path: (string | number)[] = [],
+): Promise<T> {
+  const opened = (await openValues(values, vault, at, path)) as T;
+  if (encrypted) vault?.secrets.add(opened);
+  return opened;
 }
 
 function noPasswords(vault: VaultContext | undefined): VaultPasswordSource {
@@ -93,7 +129,8 @@ async function openValues(
   path: (string | number)[],
 ): Promise<unknown> {
   if (value instanceof VaultScalar) {
-    const plain = await openVault(value.text, noPasswords(vault), `${file}: ${pathText(path)}`);
+    const where = path.length === 0 ? file : `${file}: ${pathText(path)}`;
+    const plain = await openVault(value.text, noPasswords(vault), where);
     vault?.secrets.add(plain);
     return plain;
   }

@@ -1,13 +1,13 @@
 /**
  * Secrets over real SSH, through the bastion, with sudo asking for its password: known secret
- * strings are put in a vault file, the become password, a no_log task's output, a templated
+ * strings are put in a vault file, a `!vault` value of the inventory's group_vars, the become password, a no_log task's output, a templated
  * task name, a loop item, a file's content (--diff), a failure, a command's environment and
  * its script. Every output stream of `bosun run` (plain, --json, --check --diff) is searched
  * for them, and so are `ps` samples taken on the host and on this machine (the controller)
  * while the run's commands run, and sudo's own log of the commands it ran.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,8 @@ const fleet = useFleet({
 const VAULT_PASSWORD = 'integration vault password';
 const DB = 'Db-Ssh-Secret-4410';
 const NOLOG = 'NoLog-Ssh-Out-7312';
-const SECRETS = () => [DB, NOLOG, fleet().password];
+const TOKEN = 'Group-Vars-Token-5178';
+const SECRETS = () => [DB, NOLOG, TOKEN, fleet().password];
 let dir: string;
 
 beforeAll(async () => {
@@ -49,11 +50,21 @@ beforeAll(async () => {
   await writeFile(join(dir, 'inventory.yml'), stringify(inventory, { version: '1.1' }));
   await writeFile(join(dir, 'pw'), `${VAULT_PASSWORD}\n`);
   await writeFile(join(dir, 'secrets.yml'), encryptVault(`db_password: ${DB}\n`, VAULT_PASSWORD, 'STG'));
+  // An encrypted value in the inventory's group_vars, under a vault id of its own (INV): the
+  // default password (--vault-password-file) opens it.
+  await mkdir(join(dir, 'group_vars'));
+  const token = encryptVault(TOKEN, VAULT_PASSWORD, 'INV').trimEnd().replace(/^/gm, '  ');
+  await writeFile(join(dir, 'group_vars', 'all.yml'), `app_token: !vault |\n${token}\n`);
   const tasks = [
     {
       name: 'credentials for {{ db_password }}',
-      copy: { dest: '/etc/app-db.conf', content: 'password={{ db_password }}\n', mode: '0600' },
+      copy: {
+        dest: '/etc/app-db.conf',
+        content: 'password={{ db_password }}\ntoken={{ app_token }}\n',
+        mode: '0600',
+      },
     },
+    { name: 'token {{ app_token }}', debug: { msg: 'the token is {{ app_token }}' } },
     { name: 'become says', debug: { msg: 'sudo with {{ bosun_become_password }}' } },
     { name: 'items', debug: { msg: 'item' }, loop: ['{{ db_password }}'] },
     { name: 'hidden', shell: `printf ${NOLOG}`, no_log: true, register: 'hidden', check_mode: false },
@@ -128,6 +139,7 @@ describe('secrets over SSH', () => {
         expect(result.code, result.output).toBe(0);
         expect(leaking(result.output.split('\n'))).toEqual([]);
         expect(result.output).toContain('credentials for [redacted]');
+        expect(result.output).toContain('token [redacted]');
         // The commands ran while sampled (the slow one's sleep), and with the secret in place.
         expect(host.some((line) => line.includes('sleep 2'))).toBe(true);
         expect(leaking(host)).toEqual([]);
@@ -138,7 +150,7 @@ describe('secrets over SSH', () => {
         if (!mode.includes('--check')) {
           expect(
             await mustRun(fleet(), fleet().hosts[0]!, 'stat -c %a /etc/app-db.conf; cat /etc/app-db.conf'),
-          ).toBe(`600\npassword=${DB}\n`);
+          ).toBe(`600\npassword=${DB}\ntoken=${TOKEN}\n`);
         }
         console.log(
           `secrets ${mode.join(' ') || 'plain'}: ${Date.now() - started} ms, ${host.length} ps lines on the host`,
@@ -165,6 +177,9 @@ describe('secrets over SSH', () => {
         ]),
         '--vault-id',
         `STG@${STG_PASSWORD_FILE}`,
+        // The group_vars value (vault id INV).
+        '--vault-password-file',
+        'pw',
         '--diff',
       ]);
       expect(code, output).toBe(0);

@@ -197,3 +197,59 @@ describe('secret role parameters', () => {
     expect(input.secrets.redact(label)).toContain('[redacted]');
   });
 });
+
+describe('secrets without a playbook, and derived by helpers', () => {
+  it("bosun vars without --playbook redacts the roles' secret fields (the users role's password hashes)", async () => {
+    const hash = '$6$rounds=5000$vrsnoplay$QwErTyUiOpAsDfGhJkLzXcVbNm0123456789';
+    writeFileSync(
+      join(dir, 'users-noplay.yml'),
+      stringify({ users: { bob: { name: 'Bob', uid: 1301, groups: [], password: hash, ssh_keys: [] } } }),
+    );
+    for (const json of [[], ['--json']]) {
+      const { code, stdout, stderr } = await runInProcess(
+        ['vars', 'here', '-i', 'inventory.yml', '-e', '@users-noplay.yml', ...json],
+        { cwd: dir },
+      );
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain('users');
+      expect(stdout + stderr).not.toContain(hash);
+      expect(stdout).toContain('[redacted]');
+    }
+  });
+
+  it('a value a helper makes from a secret (to_yaml folding a long one) is redacted in a run', async () => {
+    const long = `${'alpha-'.repeat(10)} ${'omega-'.repeat(10)}`;
+    writeFileSync(join(dir, 'long.yml'), encryptVault(`long_pass: "${long}"\n`, VAULT_PASSWORD, 'STG'));
+    writeFileSync(
+      join(dir, 'derived.yml'),
+      stringify([
+        {
+          hosts: 'all',
+          vars: { conf: { user: 'app-user', key: '{{ long_pass }}' } },
+          tasks: [{ name: 'as yaml', debug: { msg: '{{ to_yaml conf }}' } }],
+        },
+      ]),
+    );
+    for (const mode of [[], ['--json']]) {
+      const { code, stdout, stderr } = await runInProcess(
+        [
+          'run',
+          'derived.yml',
+          '-i',
+          'inventory.yml',
+          '-e',
+          '@long.yml',
+          '--vault-password-file',
+          'pw',
+          ...mode,
+        ],
+        { cwd: dir, env: { CI: 'true' } },
+      );
+      const all = `${stdout}\n${stderr}`;
+      expect(code, all).toBe(0);
+      expect(all).toContain('as yaml');
+      expect(all).not.toContain('alpha-alpha');
+      expect(all).not.toContain('omega-omega');
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Secrets } from '../../../src/vars/secrets.js';
+import { renderText, VarScope } from '../../../src/vars/index.js';
+import { REDACTED, Secrets, withSecrets } from '../../../src/vars/secrets.js';
 
 describe('Secrets', () => {
   it('redacts a secret and the strings derived from it, in text and in nested values', () => {
@@ -33,5 +34,46 @@ describe('Secrets', () => {
     secrets.add('abcd');
     secrets.add('abcdefgh');
     expect(secrets.redact('xabcdefghx')).toBe(`x${REDACTED}x`);
+  });
+});
+
+describe('values a template helper derives from a secret', () => {
+  // Longer than to_yaml's line width, with a space: to_yaml folds it over two lines.
+  const LONG = `${'alpha-'.repeat(10)} ${'omega-'.repeat(10)}`;
+  const scope = VarScope.from([
+    {
+      layer: 'play vars',
+      source: 'site.yml',
+      values: { pass: LONG, conf: { user: 'app-user', key: LONG }, plain: { user: 'app-user' } },
+    },
+  ]);
+  const render = (secrets: Secrets, text: string) =>
+    withSecrets(secrets, () => renderText(text, scope, { label: 'here' }));
+
+  it('are secrets where the output no longer shows the secret as text', () => {
+    const secrets = new Secrets();
+    secrets.add(LONG);
+    const yaml = render(secrets, '{{ to_yaml conf }}');
+    expect(yaml).toContain('\n  omega-');
+    const shown = secrets.redact(`msg: ${yaml}`);
+    expect(shown).not.toContain('alpha-alpha');
+    expect(shown).not.toContain('omega-omega');
+    // Only the lines that came from the secret are secrets alone: the other stays readable.
+    expect(secrets.redact('- user: app-user')).toBe('- user: app-user');
+    expect(secrets.redact(render(secrets, '{{ to_yaml pass }}'))).not.toContain('omega-omega');
+  });
+
+  it('leave outputs made from no secret, and what a helper passes through, as they are', () => {
+    const secrets = new Secrets();
+    secrets.add(LONG);
+    const before = secrets.size;
+    expect(render(secrets, '{{ to_yaml plain }}')).toBe('user: app-user');
+    expect(render(secrets, '{{ length pass }}')).toBe(String(LONG.length));
+    // The output still holds the secret as text: redacted as it is, nothing new to add.
+    expect(secrets.redact(render(secrets, '{{ to_json conf }}'))).toBe(
+      `{"user":"app-user","key":"${REDACTED}"}`,
+    );
+    expect(secrets.size).toBe(before);
+    expect(secrets.redact('user: app-user')).toBe('user: app-user');
   });
 });
