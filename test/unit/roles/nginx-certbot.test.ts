@@ -1,4 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import certbotRole, { CertbotParams, EAB_CONFIG, LE_STAGING } from '../../../roles/certbot/index.js';
+import { OBTAIN_SCRIPT, STANDALONE_POST_HOOK, STANDALONE_PRE_HOOK } from '../../../roles/certbot/scripts.js';
+import { CHANGED_RC } from '../../../src/model/role-scripts.js';
+import { VarScope } from '../../../src/vars/scope.js';
+import { renderValue } from '../../../src/vars/template.js';
 import { loadWithParams, paramsError } from './role-params.js';
 
 describe('role nginx: parameters', () => {
@@ -100,5 +110,154 @@ describe('role certbot: parameters', () => {
     ['a server that is not https', 'certbot_server: "http://acme.test/dir"', 'must be an https:// URL'],
   ])('refuses %s', async (_what, params, message) => {
     expect(await paramsError('certbot', params)).toContain(message);
+  });
+});
+
+const certbotTask = (name: string) => {
+  const found = certbotRole.tasks.find((t) => t.name === name);
+  if (!found) throw new Error(`no task "${name}"`);
+  return found;
+};
+
+function certbotScope(values: Record<string, unknown>): VarScope {
+  return VarScope.from([
+    {
+      layer: 'role defaults',
+      source: 'certbot defaults',
+      values: Value.Default(CertbotParams, {}) as Record<string, unknown>,
+    },
+    { layer: 'facts', source: 'test', values: { ansible_check_mode: false, ...values } },
+  ]);
+}
+
+const WHERE = { file: 'index.ts', line: 1, column: 1 };
+const OBTAIN = 'obtain the certificates that are missing, name other domains or come from another server';
+
+/** The environment the obtain task gives its script for one certificate. */
+function obtainEnv(values: Record<string, unknown>, item: object): Record<string, string> {
+  return renderValue(certbotTask(OBTAIN).environment, certbotScope({ ...values, item }), WHERE) as Record<
+    string,
+    string
+  >;
+}
+
+describe('role certbot: the certbot command', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bosun-certbot-unit-'));
+    // certbot stands in: it records its argv, one argument a line.
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'certbot'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/argv"\n`, {
+      mode: 0o755,
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The script run here with the task's environment: its exit status and certbot's argv ([] when not run). */
+  function obtain(env: Record<string, string>): { rc: number; argv: string[]; out: string } {
+    rmSync(join(dir, 'argv'), { force: true });
+    const result = spawnSync('sh', ['-c', OBTAIN_SCRIPT], {
+      env: { ...env, LE_DIR: join(dir, 'le'), PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
+    });
+    const argv = existsSync(join(dir, 'argv')) ? readFileSync(join(dir, 'argv'), 'utf8').split('\n') : [];
+    return { rc: result.status ?? -1, argv: argv.filter(Boolean), out: result.stdout.toString() };
+  }
+
+  /** A lineage `name` for `domains` obtained from `server`, as certbot leaves it. */
+  function lineage(name: string, domains: string[], server: string) {
+    mkdirSync(join(dir, 'le', 'live', name), { recursive: true });
+    mkdirSync(join(dir, 'le', 'renewal'), { recursive: true });
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${domains[0]}`,
+      '-addext',
+      `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}`,
+      '-keyout',
+      join(dir, 'le', 'live', name, 'privkey.pem'),
+      '-out',
+      join(dir, 'le', 'live', name, 'cert.pem'),
+    ]);
+    writeFileSync(
+      join(dir, 'le', 'renewal', `${name}.conf`),
+      `version = 2.1.0\n[renewalparams]\nserver = ${server}\n`,
+    );
+  }
+
+  const item = { name: 'web', domains: ['web.test', 'www.web.test'] };
+  const PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+
+  it('staging: the certificate comes from the staging server, whatever certbot_server says', () => {
+    expect(obtainEnv({}, item).SERVER).toBe(PRODUCTION);
+    expect(obtainEnv({ certbot_staging: true }, item).SERVER).toBe(LE_STAGING);
+    expect(obtainEnv({ certbot_staging: true, certbot_server: 'https://acme.test/dir' }, item).SERVER).toBe(
+      LE_STAGING,
+    );
+    const { rc, argv } = obtain(obtainEnv({ certbot_staging: true }, { ...item, name: 'fresh' }));
+    expect(rc).toBe(CHANGED_RC);
+    expect(argv.slice(argv.indexOf('--server'), argv.indexOf('--server') + 2)).toEqual([
+      '--server',
+      LE_STAGING,
+    ]);
+  });
+
+  it('staging toggled: a lineage from the other server is replaced, one from the same is left alone', () => {
+    lineage('web', item.domains, LE_STAGING);
+    const staging = obtain(obtainEnv({ certbot_staging: true }, item));
+    expect(staging).toEqual({ rc: 0, argv: [], out: '' });
+    const production = obtain(obtainEnv({}, item));
+    expect(production.rc).toBe(CHANGED_RC);
+    expect(production.out).toBe(`replace the certificate web from ${LE_STAGING} by one from ${PRODUCTION}\n`);
+    expect(production.argv).toContain('--force-renewal');
+    expect(production.argv.slice(production.argv.indexOf('--server'))[1]).toBe(PRODUCTION);
+    // Check mode says so and runs nothing.
+    const check = obtain({ ...obtainEnv({}, item), BOSUN_CHECK: 'true' });
+    expect(check.rc).toBe(CHANGED_RC);
+    expect(check.argv).toEqual([]);
+    // Other domains: obtained again (expanded) without forcing.
+    const more = obtain(obtainEnv({ certbot_staging: true }, { ...item, domains: ['web.test'] }));
+    expect(more.rc).toBe(CHANGED_RC);
+    expect(more.argv).not.toContain('--force-renewal');
+  });
+
+  it('external account binding: certbot reads the key from the root-only file, never from argv', () => {
+    const hmac = 'c2VjcmV0LWhtYWMta2V5LW9mLWVhYg';
+    const values = { certbot_eab_kid: 'kid-7', certbot_eab_hmac_key: hmac };
+    const file = certbotTask('external account binding (root only)');
+    expect(file.no_log).toBe(true);
+    const copy = renderValue(file.copy, certbotScope(values), WHERE) as Record<string, string>;
+    expect(copy).toMatchObject({ dest: EAB_CONFIG, mode: '0600', owner: 'root' });
+    expect(copy.content).toContain(`eab-kid = kid-7\neab-hmac-key = ${hmac}\n`);
+    const env = obtainEnv(values, { ...item, name: 'eab' });
+    expect(JSON.stringify(env)).not.toContain(hmac);
+    const { argv } = obtain(env);
+    expect(argv.slice(argv.indexOf('--config'))[1]).toBe(EAB_CONFIG);
+    expect(argv.join(' ')).not.toContain(hmac);
+    expect(obtain(obtainEnv({}, { ...item, name: 'no-eab' })).argv).not.toContain('--config');
+  });
+
+  it('standalone: nginx is stopped around the challenge when the role manages it, not otherwise', () => {
+    const standalone = { ...item, name: 'solo', method: 'standalone' };
+    const { argv } = obtain(obtainEnv({}, standalone));
+    expect(argv).toContain('--standalone');
+    expect(argv).not.toContain('--webroot');
+    expect(argv.slice(argv.indexOf('--pre-hook'))[1]).toBe(STANDALONE_PRE_HOOK);
+    expect(argv.slice(argv.indexOf('--post-hook'))[1]).toBe(STANDALONE_POST_HOOK);
+    expect(STANDALONE_PRE_HOOK).toContain('systemctl stop nginx');
+    expect(STANDALONE_POST_HOOK).toContain('systemctl start nginx');
+    expect(obtain(obtainEnv({ certbot_nginx: false }, standalone)).argv).not.toContain('--pre-hook');
+    const webroot = obtain(
+      obtainEnv({ certbot_method: 'standalone' }, { ...item, name: 'w', method: 'webroot' }),
+    );
+    expect(webroot.argv).toContain('--webroot');
+    expect(webroot.argv).not.toContain('--pre-hook');
   });
 });
