@@ -6,9 +6,13 @@ import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import certbotRole, { CertbotParams, EAB_CONFIG, LE_STAGING } from '../../../roles/certbot/index.js';
 import { OBTAIN_SCRIPT, STANDALONE_POST_HOOK, STANDALONE_PRE_HOOK } from '../../../roles/certbot/scripts.js';
+import nginxRole from '../../../roles/nginx/index.js';
+import { NginxParams } from '../../../roles/nginx/params.js';
+import { OCSP_FACTS_SCRIPT } from '../../../roles/nginx/scripts.js';
+import { packageRolesDir } from '../../../src/model/role-loader.js';
 import { CHANGED_RC } from '../../../src/model/role-scripts.js';
 import { VarScope } from '../../../src/vars/scope.js';
-import { renderValue } from '../../../src/vars/template.js';
+import { renderTemplateFile, renderValue } from '../../../src/vars/template.js';
 import { loadWithParams, paramsError } from './role-params.js';
 
 describe('role nginx: parameters', () => {
@@ -259,5 +263,123 @@ describe('role certbot: the certbot command', () => {
     );
     expect(webroot.argv).toContain('--webroot');
     expect(webroot.argv).not.toContain('--pre-hook');
+  });
+});
+
+function nginxRender(template: string, values: Record<string, unknown>): string {
+  const file = join(packageRolesDir(), 'nginx', 'templates', template);
+  const scope = VarScope.from([
+    {
+      layer: 'role defaults',
+      source: 'nginx defaults',
+      values: Value.Default(NginxParams, {}) as Record<string, unknown>,
+    },
+    {
+      layer: 'facts',
+      source: 'test',
+      values: {
+        ansible_check_mode: false,
+        nginx_listen_ipv6: false,
+        nginx_resolver_line: '127.0.0.11',
+        nginx_ocsp: { stdout_lines: [] },
+        ...values,
+      },
+    },
+  ]);
+  return renderTemplateFile(readFileSync(file, 'utf8'), scope, file);
+}
+
+describe('role nginx: OCSP stapling and DH parameters', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bosun-nginx-unit-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A self-signed certificate in dir/<name>.pem, with more -addext options. */
+  function certificate(name: string, ...ext: string[]): string {
+    const out = join(dir, `${name}.pem`);
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}.test`,
+      ...ext.flatMap((e) => ['-addext', e]),
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      out,
+    ]);
+    return out;
+  }
+
+  it('finds the sites whose certificate names an OCSP responder', () => {
+    const withOcsp = certificate('with', 'authorityInfoAccess=OCSP;URI:http://ocsp.test/');
+    const without = certificate('without');
+    const out = execFileSync('sh', ['-c', OCSP_FACTS_SCRIPT], {
+      env: {
+        PATH: process.env.PATH,
+        CERTS: `a ${withOcsp}\nb ${without}\nc ${join(dir, 'missing.pem')}\nd tls/not-there/fullchain.pem\n`,
+      },
+    }).toString();
+    expect(out).toBe('a\n');
+  });
+
+  it('passes every TLS site and its certificate (a certbot lineage through /etc/nginx/tls) to that script', () => {
+    const task = nginxRole.tasks.find(
+      (t) => t.name === 'find which site certificates name an OCSP responder',
+    );
+    const env = renderValue(
+      task?.environment,
+      VarScope.from([
+        {
+          layer: 'facts',
+          source: 'test',
+          values: {
+            nginx_sites: [
+              { name: 'a', server_names: ['a.test'], tls: { certificate: '/etc/ssl/a.pem', key: '/k' } },
+              { name: 'b', server_names: ['b.test'] },
+              { name: 'c', server_names: ['c.test'], tls: { certbot: 'lineage' } },
+            ],
+          },
+        },
+      ]),
+      WHERE,
+    ) as Record<string, string>;
+    expect(env.CERTS).toBe('a /etc/ssl/a.pem\nc tls/lineage/fullchain.pem\n');
+  });
+
+  it('staples only for a certificate with an OCSP responder, and not when the site turns it off', () => {
+    const site = (tls: object) => ({ name: 'a', server_names: ['a.test'], tls: { certbot: 'a', ...tls } });
+    const stapled = nginxRender('site.conf.hbs', {
+      item: site({}),
+      nginx_ocsp: { stdout_lines: ['b', 'a'] },
+    });
+    expect(stapled).toContain('    ssl_stapling on;\n    ssl_stapling_verify on;\n');
+    expect(
+      nginxRender('site.conf.hbs', { item: site({}), nginx_ocsp: { stdout_lines: ['b'] } }),
+    ).not.toContain('ssl_stapling');
+    expect(
+      nginxRender('site.conf.hbs', {
+        item: site({ ocsp_stapling: false }),
+        nginx_ocsp: { stdout_lines: ['a'] },
+      }),
+    ).not.toContain('ssl_stapling');
+  });
+
+  it('DH parameters: nginx.conf names the file only when asked', () => {
+    expect(nginxRender('nginx.conf.hbs', {})).not.toContain('dhparam');
+    expect(nginxRender('nginx.conf.hbs', { nginx_dhparam: true })).toContain(
+      '    ssl_dhparam dhparam.pem;\n',
+    );
+    const task = nginxRole.tasks.find((t) => t.name === 'Diffie-Hellman parameters');
+    expect(task?.when).toBe('nginx_dhparam');
   });
 });
