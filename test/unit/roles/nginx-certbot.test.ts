@@ -13,6 +13,7 @@ import { packageRolesDir } from '../../../src/model/role-loader.js';
 import { CHANGED_RC } from '../../../src/model/role-scripts.js';
 import { VarScope } from '../../../src/vars/scope.js';
 import { renderTemplateFile, renderValue } from '../../../src/vars/template.js';
+import { selfSignedArgs } from '../../support/openssl-args.js';
 import { loadWithParams, paramsError } from './role-params.js';
 
 describe('role nginx: parameters', () => {
@@ -171,25 +172,13 @@ describe('role certbot: the certbot command', () => {
   function lineage(name: string, domains: string[], server: string) {
     mkdirSync(join(dir, 'le', 'live', name), { recursive: true });
     mkdirSync(join(dir, 'le', 'renewal'), { recursive: true });
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${domains[0]}`,
-      '-addext',
-      `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}`,
-      '-keyout',
-      join(dir, 'le', 'live', name, 'privkey.pem'),
-      '-out',
-      join(dir, 'le', 'live', name, 'cert.pem'),
-    ]);
+    const live = join(dir, 'le', 'live', name);
+    execFileSync(
+      'openssl',
+      selfSignedArgs(`/CN=${domains[0]}`, join(live, 'privkey.pem'), join(live, 'cert.pem'), [
+        `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}`,
+      ]),
+    );
     writeFileSync(
       join(dir, 'le', 'renewal', `${name}.conf`),
       `version = 2.1.0\n[renewalparams]\nserver = ${server}\n`,
@@ -299,24 +288,7 @@ describe('role nginx: OCSP stapling and DH parameters', () => {
   /** A self-signed certificate in dir/<name>.pem, with more -addext options. */
   function certificate(name: string, ...ext: string[]): string {
     const out = join(dir, `${name}.pem`);
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}.test`,
-      ...ext.flatMap((e) => ['-addext', e]),
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      out,
-    ]);
+    execFileSync('openssl', selfSignedArgs(`/CN=${name}.test`, join(dir, `${name}.key`), out, ext));
     return out;
   }
 
