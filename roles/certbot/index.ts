@@ -15,6 +15,8 @@ import { TLS_LINKS_SCRIPT } from '../nginx/scripts.js';
 import {
   DEPLOY_HOOK,
   LETSENCRYPT,
+  NGINX_HOOK_COMMAND,
+  NGINX_HOOK_SCRIPT,
   OBTAIN_SCRIPT,
   STANDALONE_POST_HOOK,
   STANDALONE_PRE_HOOK,
@@ -187,6 +189,17 @@ const tasks: TaskInput[] = [
     },
     when: 'certbot_nginx',
   },
+  {
+    name: 'hook that takes nginx off port 80 for a standalone challenge',
+    copy: {
+      content: NGINX_HOOK_SCRIPT,
+      dest: NGINX_HOOK_COMMAND,
+      owner: 'root',
+      group: 'root',
+      mode: '0755',
+    },
+    when: 'certbot_nginx',
+  },
   scriptTask(
     'obtain the certificates that are missing, name other domains or come from another server',
     OBTAIN_SCRIPT,
@@ -257,8 +270,9 @@ export default defineRole({
         'A second run finds the lineage with the same domains and server and asks the ACME server nothing.',
         '',
         "Standalone (`certbot_method` or a certificate's `method`): certbot answers the challenge on",
-        'port 80 itself, which nginx holds. With `certbot_nginx`, the lineage gets certbot hooks that',
-        'stop nginx before the challenge and start it after (only when it was running); certbot keeps',
+        'port 80 itself, which nginx holds. With `certbot_nginx`, the lineage gets certbot hooks',
+        '(`/usr/local/sbin/bosun-certbot-nginx stop` and `start`) that stop nginx before the challenge',
+        'and start it after (only when it was running); certbot keeps',
         'them in the renewal file, so renewals do the same. nginx serves nothing meanwhile and its',
         'master process is a new one: prefer webroot on a host that runs nginx.',
         '',

@@ -7,17 +7,29 @@ import { changeScript } from '../../src/model/role-scripts.js';
 /** certbot's configuration folder (its default). */
 export const LETSENCRYPT = '/etc/letsencrypt';
 
-/** Where the standalone hooks note that they stopped nginx (gone at reboot, as nginx's state). */
-const STOPPED_MARK = '/run/bosun-certbot-stopped-nginx';
+/** Where the role installs NGINX_HOOK_SCRIPT. */
+export const NGINX_HOOK_COMMAND = '/usr/local/sbin/bosun-certbot-nginx';
 
 /**
- * Hooks of a standalone lineage when nginx is on the host: certbot listens on port 80 itself,
- * which nginx holds, so nginx stops for the challenge and starts again after it. certbot keeps
- * them in the lineage's renewal file, so renewals (and `renew --dry-run`) do the same. nginx is
- * started again only when the pre hook stopped it.
+ * The hooks of a standalone lineage when nginx is on the host: certbot listens on port 80
+ * itself, which nginx holds, so nginx stops for the challenge and starts again after it, only
+ * when the hook stopped it. A file, as certbot wants a hook's first word to be a program in
+ * PATH. The mark is in /run: gone at reboot, as nginx's state is.
  */
-export const STANDALONE_PRE_HOOK = `if systemctl is-active --quiet nginx; then systemctl stop nginx && touch ${STOPPED_MARK}; fi`;
-export const STANDALONE_POST_HOOK = `if [ -e ${STOPPED_MARK} ]; then rm -f ${STOPPED_MARK}; systemctl start nginx; fi`;
+export const NGINX_HOOK_SCRIPT = `#!/bin/sh
+# Managed by Bosun (role certbot): nginx off port 80 for a standalone challenge.
+# Usage: bosun-certbot-nginx stop|start
+mark=/run/bosun-certbot-stopped-nginx
+case "$1" in
+  stop) if systemctl is-active --quiet nginx; then systemctl stop nginx && touch "$mark"; fi ;;
+  start) if [ -e "$mark" ]; then rm -f "$mark" && systemctl start nginx; fi ;;
+  *) echo "usage: $0 stop|start" >&2; exit 2 ;;
+esac
+`;
+
+/** certbot keeps them in the lineage's renewal file, so renewals (and renew --dry-run) do the same. */
+export const STANDALONE_PRE_HOOK = `${NGINX_HOOK_COMMAND} stop`;
+export const STANDALONE_POST_HOOK = `${NGINX_HOOK_COMMAND} start`;
 
 /**
  * Obtains the lineage NAME for DOMAINS when it is missing, names other domains, or was obtained

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import certbotRole, { CertbotParams, EAB_CONFIG, LE_STAGING } from '../../../roles/certbot/index.js';
-import { OBTAIN_SCRIPT, STANDALONE_POST_HOOK, STANDALONE_PRE_HOOK } from '../../../roles/certbot/scripts.js';
+import {
+  NGINX_HOOK_COMMAND,
+  NGINX_HOOK_SCRIPT,
+  OBTAIN_SCRIPT,
+  STANDALONE_POST_HOOK,
+  STANDALONE_PRE_HOOK,
+} from '../../../roles/certbot/scripts.js';
 import nginxRole from '../../../roles/nginx/index.js';
 import { NginxParams } from '../../../roles/nginx/params.js';
 import { OCSP_FACTS_SCRIPT } from '../../../roles/nginx/scripts.js';
@@ -244,8 +250,18 @@ describe('role certbot: the certbot command', () => {
     expect(argv).not.toContain('--webroot');
     expect(argv.slice(argv.indexOf('--pre-hook'))[1]).toBe(STANDALONE_PRE_HOOK);
     expect(argv.slice(argv.indexOf('--post-hook'))[1]).toBe(STANDALONE_POST_HOOK);
-    expect(STANDALONE_PRE_HOOK).toContain('systemctl stop nginx');
-    expect(STANDALONE_POST_HOOK).toContain('systemctl start nginx');
+    // certbot runs a hook only when its first word is a program: the role's script.
+    expect(STANDALONE_PRE_HOOK).toBe(`${NGINX_HOOK_COMMAND} stop`);
+    expect(STANDALONE_POST_HOOK).toBe(`${NGINX_HOOK_COMMAND} start`);
+    expect(certbotTask('hook that takes nginx off port 80 for a standalone challenge').copy).toMatchObject({
+      content: NGINX_HOOK_SCRIPT,
+      dest: NGINX_HOOK_COMMAND,
+      mode: '0755',
+    });
+    expect(NGINX_HOOK_SCRIPT).toMatch(
+      /stop\) if systemctl is-active --quiet nginx; then systemctl stop nginx/,
+    );
+    expect(spawnSync('sh', ['-n'], { input: NGINX_HOOK_SCRIPT }).status).toBe(0);
     expect(obtain(obtainEnv({ certbot_nginx: false }, standalone)).argv).not.toContain('--pre-hook');
     const webroot = obtain(
       obtainEnv({ certbot_method: 'standalone' }, { ...item, name: 'w', method: 'webroot' }),
