@@ -9,12 +9,21 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { defineRole, duplicateIssues, type RoleParamIssue, type TaskInput } from '../../src/model/role.js';
-import { CHANGED_RC, changeScript, scriptTask } from '../../src/model/role-scripts.js';
+import { CHANGED_RC, scriptTask } from '../../src/model/role-scripts.js';
 import { ABS_PATH, ABS_PATH_MESSAGE, NAME, NAME_MESSAGE } from '../nginx/params.js';
 import { TLS_LINKS_SCRIPT } from '../nginx/scripts.js';
+import {
+  DEPLOY_HOOK,
+  LETSENCRYPT,
+  NGINX_HOOK_COMMAND,
+  NGINX_HOOK_SCRIPT,
+  OBTAIN_SCRIPT,
+  STANDALONE_POST_HOOK,
+  STANDALONE_PRE_HOOK,
+} from './scripts.js';
 
-const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
-const EAB_CONFIG = '/etc/letsencrypt/bosun-eab.ini';
+export const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+export const EAB_CONFIG = `${LETSENCRYPT}/bosun-eab.ini`;
 
 const CertbotCertificate = Type.Object(
   {
@@ -46,7 +55,7 @@ export const CertbotParams = Type.Object(
     certbot_method: Type.Union([Type.Literal('webroot'), Type.Literal('standalone')], {
       default: 'webroot',
       description:
-        'webroot: files in certbot_webroot, served by nginx (nginx_acme_webroot); standalone: certbot listens on port 80 itself (hosts without a web server on it).',
+        'webroot: files in certbot_webroot, served by nginx (nginx_acme_webroot); standalone: certbot listens on port 80 itself; with certbot_nginx, nginx is stopped for the challenge and started again (also at renewals), so it serves nothing for those seconds.',
     }),
     certbot_webroot: Type.String({
       pattern: ABS_PATH,
@@ -68,7 +77,7 @@ export const CertbotParams = Type.Object(
     }),
     certbot_staging: Type.Boolean({
       default: false,
-      description: `Use Let's Encrypt's staging server (${LE_STAGING}) instead of certbot_server.`,
+      description: `Use Let's Encrypt's staging server (${LE_STAGING}) instead of certbot_server. Switching it (or certbot_server) replaces the certificates obtained from the other server on the next run.`,
     }),
     certbot_server_ca: Type.String({
       pattern: `^$|${ABS_PATH}`,
@@ -117,38 +126,6 @@ function checkCertbot(params: Partial<CertbotParams>): RoleParamIssue[] {
   }
   return issues;
 }
-
-/**
- * Obtains the lineage NAME for DOMAINS when it is missing or names other domains; nothing
- * otherwise (certbot.timer renews). Environment: NAME, DOMAINS, METHOD, WEBROOT, SERVER, EMAIL,
- * KEY_TYPE, EAB_CONFIG (a path or ""), REQUESTS_CA_BUNDLE when the server's CA is private.
- */
-const OBTAIN_SCRIPT = changeScript(String.raw`
-live=/etc/letsencrypt/live/$NAME/cert.pem
-want=$(printf '%s\n' $DOMAINS | sort -u | tr '\n' ' ')
-if [ -f "$live" ]; then
-  have=$(openssl x509 -noout -ext subjectAltName -in "$live" 2>/dev/null | tr ',' '\n' | sed -n 's/^ *DNS://p' | sort -u | tr '\n' ' ')
-  [ "$have" = "$want" ] && finish
-fi
-obtain() {
-  set -- certonly --non-interactive --agree-tos --cert-name "$NAME" --server "$SERVER" --key-type "$KEY_TYPE" --keep-until-expiring --expand
-  if [ -n "$EMAIL" ]; then set -- "$@" --email "$EMAIL"; else set -- "$@" --register-unsafely-without-email; fi
-  [ -n "$EAB_CONFIG" ] && set -- "$@" --config "$EAB_CONFIG"
-  if [ "$METHOD" = webroot ]; then set -- "$@" --webroot --webroot-path "$WEBROOT"; else set -- "$@" --standalone; fi
-  for domain in $DOMAINS; do set -- "$@" --domain "$domain"; done
-  certbot "$@" 2>&1
-}
-act "obtain the certificate $NAME for $want" obtain
-finish
-`);
-
-/** Run by certbot after each renewal (RENEWED_LINEAGE set): nginx loads the new certificate. */
-const DEPLOY_HOOK = `#!/bin/sh
-# Managed by Bosun (role certbot): reload nginx after a renewal, when it runs.
-if systemctl is-active --quiet nginx; then
-  exec systemctl reload nginx
-fi
-`;
 
 const tasks: TaskInput[] = [
   {
@@ -212,11 +189,23 @@ const tasks: TaskInput[] = [
     },
     when: 'certbot_nginx',
   },
+  {
+    name: 'hook that takes nginx off port 80 for a standalone challenge',
+    copy: {
+      content: NGINX_HOOK_SCRIPT,
+      dest: NGINX_HOOK_COMMAND,
+      owner: 'root',
+      group: 'root',
+      mode: '0755',
+    },
+    when: 'certbot_nginx',
+  },
   scriptTask(
-    'obtain the certificates that are missing or name other domains',
+    'obtain the certificates that are missing, name other domains or come from another server',
     OBTAIN_SCRIPT,
     'certbot_obtained',
     {
+      LE_DIR: LETSENCRYPT,
       NAME: '{{ item.name }}',
       DOMAINS: '{{ join item.domains " " }}',
       METHOD: '{{ default item.method certbot_method }}',
@@ -225,6 +214,9 @@ const tasks: TaskInput[] = [
       EMAIL: '{{ certbot_email }}',
       KEY_TYPE: '{{ certbot_key_type }}',
       EAB_CONFIG: `{{#if (ne certbot_eab_kid "")}}${EAB_CONFIG}{{/if}}`,
+      NGINX_HOOKS: '{{ certbot_nginx }}',
+      PRE_HOOK: STANDALONE_PRE_HOOK,
+      POST_HOOK: STANDALONE_POST_HOOK,
       REQUESTS_CA_BUNDLE: '{{ certbot_server_ca }}',
     },
     { loop: '{{ certbot_certificates }}', notify: 'reload nginx for the certificates' },
@@ -260,8 +252,9 @@ export default defineRole({
   description: [
     'Certificates from an ACME server with certbot: by webroot (the nginx role serves the challenge',
     'folder) or standalone; server URL, e-mail, staging and external account binding as parameters.',
-    "A lineage is requested only when missing or when its domains change. Debian's certbot.timer",
-    'renews; a deploy hook reloads nginx, and nginx sites name the lineage (`tls.certbot`).',
+    'A lineage is requested only when missing, when its domains change or when it came from another',
+    "server (the staging toggle). Debian's certbot.timer renews; a deploy hook reloads nginx, and",
+    'nginx sites name the lineage (`tls.certbot`). Standalone stops nginx around the challenge.',
   ].join('\n'),
   schema: CertbotParams,
   check: (params) => checkCertbot(params as Partial<CertbotParams>),
@@ -274,7 +267,19 @@ export default defineRole({
         'Apply nginx first: a site with `tls: { certbot: <name> }` starts with a self-signed stand-in',
         '(/etc/nginx/tls/<name>) and serves the challenge folder on HTTP; this role then obtains the',
         'certificate by webroot, points the link at /etc/letsencrypt/live/<name> and reloads nginx.',
-        'A second run finds the lineage with the same domains and asks the ACME server nothing.',
+        'A second run finds the lineage with the same domains and server and asks the ACME server nothing.',
+        '',
+        "Standalone (`certbot_method` or a certificate's `method`): certbot answers the challenge on",
+        'port 80 itself, which nginx holds. With `certbot_nginx`, the lineage gets certbot hooks',
+        '(`/usr/local/sbin/bosun-certbot-nginx stop` and `start`) that stop nginx before the challenge',
+        'and start it after (only when it was running); certbot keeps',
+        'them in the renewal file, so renewals do the same. nginx serves nothing meanwhile and its',
+        'master process is a new one: prefer webroot on a host that runs nginx.',
+        '',
+        'The staging toggle and `certbot_server` are compared with the server a lineage was obtained',
+        'from (`server` in /etc/letsencrypt/renewal/<name>.conf): after a switch, the next run replaces',
+        'the certificate (`--force-renewal` from the new server), so staging certificates do not stay',
+        'in production, nor renew from the staging server.',
         '',
         "To try renewals with another ACME server than Let's Encrypt, give it again:",
         '`certbot renew --dry-run --server <certbot_server>` (with `REQUESTS_CA_BUNDLE` for a private',

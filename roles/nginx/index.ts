@@ -13,6 +13,7 @@ import { checkNginx, NginxParams } from './params.js';
 import {
   DHPARAM_SCRIPT,
   FACTS_SCRIPT,
+  OCSP_FACTS_SCRIPT,
   PKI_ARCHIVE_SCRIPT,
   PKI_FETCH_SCRIPT,
   PKI_SCRIPT,
@@ -139,6 +140,12 @@ const tasks: TaskInput[] = [
     },
     { notify: 'reload nginx' },
   ),
+  factTask('find which site certificates name an OCSP responder', OCSP_FACTS_SCRIPT, 'nginx_ocsp', {
+    environment: {
+      CERTS:
+        '{{#each nginx_sites}}{{#if (defined this.tls)}}{{ this.name }} {{#if (defined this.tls.certbot)}}tls/{{ this.tls.certbot }}/fullchain.pem{{else}}{{ this.tls.certificate }}{{/if}}\n{{/if}}{{/each}}',
+    },
+  }),
   scriptTask(
     'Diffie-Hellman parameters',
     DHPARAM_SCRIPT,

@@ -107,7 +107,7 @@ const NginxTls = Type.Object(
       Type.Boolean({
         default: true,
         description:
-          'Staple OCSP responses. nginx does it only when the certificate names an OCSP responder and its issuer is in the chain; otherwise it warns and serves without.',
+          'Staple OCSP responses when the certificate names an OCSP responder (checked at each run: a certbot lineage gets it on the run after certbot obtained such a certificate); its issuer must be in the chain. Certificates without a responder get no ssl_stapling (nginx would only warn).',
       }),
     ),
   },

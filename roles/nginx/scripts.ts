@@ -68,6 +68,21 @@ done
 finish
 `);
 
+/**
+ * The sites whose certificate names an OCSP responder (Authority Information Access), one name
+ * a line: nginx staples only for those. Environment: CERTS, lines "site certificate" with the
+ * certificate relative to /etc/nginx or absolute. A certificate that is not there yet (check
+ * mode on a fresh host, a certbot lineage before its stand-in exists) names none.
+ */
+export const OCSP_FACTS_SCRIPT = `set -u
+printf '%s\\n' "$CERTS" | while read -r site cert; do
+  case "$cert" in /*) ;; *) cert=/etc/nginx/$cert ;; esac
+  [ -n "$site" ] && [ -f "$cert" ] || continue
+  [ -n "$(openssl x509 -noout -ocsp_uri -in "$cert" 2>/dev/null)" ] && printf '%s\\n' "$site"
+done
+exit 0
+`;
+
 /** ffdhe2048 of RFC 7919 as OpenSSL writes it: known parameters, nothing to generate. */
 export const DHPARAM_SCRIPT = changeScript(`
 file=/etc/nginx/dhparam.pem

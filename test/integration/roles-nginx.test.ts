@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budget } from '../support/budget.js';
+import { requestArgs, selfSignedArgs, signArgs } from '../support/openssl-args.js';
 import { STG_PASSWORD_FILE } from '../support/stg-vault.js';
 import { mustRun, q, useFleet } from './support/fleet-hooks.js';
 import {
@@ -28,11 +29,19 @@ import {
   runTasks,
 } from './support/harness.js';
 
-/** host2:8080 answers every request with the headers it got, as JSON. */
+/** host2:8080 answers every request with the headers it got, as JSON; a WebSocket upgrade with 101. */
 const UPSTREAM = `
 import http.server, json
 class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
     def do_GET(self):
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.close_connection = True
+            return
         body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -45,13 +54,23 @@ http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
 `;
 
 /**
- * A request from host2: `fetch.py URL [CERT KEY]` prints "status body". The site names point
- * at host1 (/etc/hosts). TLS is not verified here (the site certificate is the test's own);
- * the client certificate is sent when given. A refused handshake or a closed connection prints
+ * A request from host2: `fetch.py [-v] [-H "Name: value"]... URL [CERT KEY]` prints "status
+ * body", or with -v "status {response headers, lower-case}" as JSON. The site names point at
+ * host1 (/etc/hosts). TLS is not verified here (the site certificate is the test's own); the
+ * client certificate is sent when given. A refused handshake or a closed connection prints
  * "refused ...".
  */
 const FETCH = `
-import http.client, ssl, sys, urllib.parse
+import http.client, json, ssl, sys, urllib.parse
+args, headers, verbose = sys.argv[1:], {}, False
+while args[0].startswith("-"):
+    opt = args.pop(0)
+    if opt == "-v":
+        verbose = True
+    else:
+        name, _, value = args.pop(0).partition(":")
+        headers[name.strip()] = value.strip()
+sys.argv[1:] = args
 url = sys.argv[1]
 u = urllib.parse.urlsplit(url)
 try:
@@ -64,36 +83,89 @@ try:
         c = http.client.HTTPSConnection(u.hostname, u.port or 443, context=ctx, timeout=10)
     else:
         c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
-    c.request("GET", u.path or "/")
+    c.request("GET", u.path or "/", headers=headers)
     r = c.getresponse()
-    print(r.status, r.read().decode(errors="replace"))
+    body = r.read().decode(errors="replace")
+    print(r.status, json.dumps({k.lower(): v for k, v in r.getheaders()}) if verbose else body)
 except Exception as e:
     print("refused", type(e).__name__, e)
 `;
 
 const run = promisify(execFile);
 
-const NAMES = 'static.test app.test secure.test down.test unknown.test broken.test acme.test www.acme.test';
+const NAMES =
+  'static.test app.test secure.test down.test unknown.test broken.test acme.test www.acme.test solo.test';
+
+/** Where host2 answers OCSP requests for the site certificate (openssl ocsp). */
+const OCSP_URL = 'http://host2:8888/';
+
+/**
+ * The site certificate (the certbot test covers certificates from an ACME server): issued by
+ * a test CA and naming OCSP_URL, where host2 runs that CA's responder, so nginx staples. Made
+ * here; PEM texts, and the responder's index line.
+ */
+async function siteCertificate(): Promise<{
+  chain: string;
+  key: string;
+  ca: string;
+  caKey: string;
+  index: string;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'bosun-site-cert-'));
+  try {
+    const ssl = (args: string[]) => run('openssl', args, { cwd: dir });
+    await ssl(selfSignedArgs('/CN=web test CA', 'ca.key', 'ca.pem'));
+    await ssl(requestArgs('/CN=web.test', 'key.pem', 'req.csr'));
+    await writeFile(join(dir, 'ext'), `authorityInfoAccess=OCSP;URI:${OCSP_URL}\n`);
+    await ssl(
+      signArgs({ csr: 'req.csr', ca: 'ca.pem', caKey: 'ca.key', extfile: 'ext', out: 'cert.pem' }, '0x1001'),
+    );
+    const end = new Date(
+      (await ssl(['x509', '-noout', '-enddate', '-in', 'cert.pem'])).stdout.split('=')[1]!.trim(),
+    );
+    const expiry = `${end.toISOString().replace(/[-T:]/g, '').slice(2, 14)}Z`;
+    const [cert, key, ca, caKey] = await Promise.all(
+      ['cert.pem', 'key.pem', 'ca.pem', 'ca.key'].map((f) => readFile(join(dir, f), 'utf8')),
+    );
+    return {
+      chain: `${cert}${ca}`,
+      key: key!,
+      ca: ca!,
+      caKey: caKey!,
+      index: `V\t${expiry}\t\t1001\tunknown\t/CN=web.test\n`,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 const fleet = useFleet({
   hosts: 2,
   systemd: true,
   setup: async (started) => {
     const [web, client] = started.hosts as [FleetNode, FleetNode];
+    const site = await siteCertificate();
     await Promise.all([
       mustRun(
         started,
         web,
         [
-          'mkdir -p /srv/static /etc/ssl/web && echo "static ok" > /srv/static/index.html',
-          // The site certificate (the certbot test covers certificates from an ACME server).
-          'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=web.test -keyout /etc/ssl/web/key.pem -out /etc/ssl/web/cert.pem 2>/dev/null',
+          'mkdir -p /srv/static /etc/ssl/web /etc/ssl/given && echo "static ok" > /srv/static/index.html',
+          `printf '%s' ${q(site.chain)} > /etc/ssl/web/cert.pem && (umask 077 && printf '%s' ${q(site.key)} > /etc/ssl/web/key.pem)`,
+          // A CA of the operator's, for nginx_pki_ca_cert/_key.
+          'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=given CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout /etc/ssl/given/ca.key -out /etc/ssl/given/ca.crt 2>/dev/null',
         ].join(' && '),
       ),
       mustRun(
         started,
         client,
-        `mkdir -p /opt/t && printf '%s' ${q(UPSTREAM)} > /opt/t/upstream.py && printf '%s' ${q(FETCH)} > /opt/t/fetch.py && (nohup python3 /opt/t/upstream.py > /dev/null 2>&1 &) && echo "$(getent hosts host1 | cut -d' ' -f1) ${NAMES}" >> /etc/hosts`,
+        [
+          `mkdir -p /opt/t/ocsp && printf '%s' ${q(UPSTREAM)} > /opt/t/upstream.py && printf '%s' ${q(FETCH)} > /opt/t/fetch.py`,
+          '(nohup python3 /opt/t/upstream.py > /dev/null 2>&1 &)',
+          `cd /opt/t/ocsp && printf '%s' ${q(site.ca)} > ca.pem && printf '%s' ${q(site.caKey)} > ca.key && printf '%s' ${q(site.index)} > index.txt`,
+          '(nohup openssl ocsp -index index.txt -port 8888 -rsigner ca.pem -rkey ca.key -CA ca.pem -ignore_err > /dev/null 2>&1 &)',
+          `echo "$(getent hosts host1 | cut -d' ' -f1) ${NAMES}" >> /etc/hosts`,
+        ].join(' && '),
       ),
     ]);
   },
@@ -107,9 +179,21 @@ beforeAll(() => {
 const shell = (node: FleetNode, command: string) => mustRun(fleet(), node, command);
 
 /** `status body` of a request from the client host to the web host. */
-async function fetch(url: string, cert?: string): Promise<string> {
+async function fetch(url: string, cert?: string, options = ''): Promise<string> {
   const extra = cert === undefined ? '' : ` ${q(`${cert}.crt`)} ${q(`${cert}.key`)}`;
-  return (await shell(client, `python3 /opt/t/fetch.py ${q(url)}${extra}`)).trim();
+  return (await shell(client, `python3 /opt/t/fetch.py ${options}${q(url)}${extra}`)).trim();
+}
+
+/** Status and response headers (lower-case names) of a request with `headers` from the client host. */
+async function exchange(
+  url: string,
+  headers: string[],
+  cert?: string,
+): Promise<{ status: number; headers: Record<string, string> }> {
+  const options = ['-v', ...headers.flatMap((h) => ['-H', q(h)])].join(' ');
+  const out = await fetch(url, cert, `${options} `);
+  const space = out.indexOf(' ');
+  return { status: Number(out.slice(0, space)), headers: JSON.parse(out.slice(space + 1)) };
 }
 
 const TLS = { certificate: '/etc/ssl/web/cert.pem', key: '/etc/ssl/web/key.pem' };
@@ -133,6 +217,7 @@ function sites(extra: object[] = []) {
       name: 'secure',
       server_names: ['secure.test'],
       tls: TLS,
+      gzip: false,
       client_auth: { dn_header: 'X-Client-DN' },
       locations: [{ path: '/', proxy_pass: 'http://host2:8080' }],
     },
@@ -167,6 +252,7 @@ describe('role nginx', () => {
   afterAll(() => rm(fetched, { recursive: true, force: true }));
   const vars = {
     nginx_sites: sites(),
+    nginx_dhparam: true,
     nginx_pki_enabled: true,
     nginx_pki_fetch_dir: fetched,
     nginx_pki_clients: [
@@ -187,6 +273,14 @@ describe('role nginx', () => {
             'active\nenabled\n',
           );
           expect(await shell(web, 'nginx -t 2>&1')).toContain('syntax is ok');
+          // DH parameters, asked for: nginx.conf names the file; stapling only where the
+          // certificate names a responder (the test CA's, not the certbot stand-in).
+          expect(
+            await shell(
+              web,
+              'grep -c "ssl_dhparam dhparam.pem;" /etc/nginx/nginx.conf; openssl pkeyparam -in /etc/nginx/dhparam.pem -noout -text | head -1; cd /etc/nginx/sites-enabled && grep -c "ssl_stapling on;" bosun-static.conf bosun-acme.conf',
+            ),
+          ).toBe('1\nDH Parameters: (2048 bit)\nbosun-static.conf:1\nbosun-acme.conf:0\n');
         },
         // What nginx's postinst does (start nginx, write the default site) is known once it ran.
         { unknown: ["remove Debian's default site (the role has its own default server)", 'run nginx'] },
@@ -194,6 +288,8 @@ describe('role nginx', () => {
       console.log(
         `nginx: protocol ${Date.now() - started} ms; changed ${changedTasks(converge).length} tasks`,
       );
+      // The DH parameters were written by that run (once: the next one changed nothing).
+      expect(changedTasks(converge).join('\n')).toContain('Diffie-Hellman parameters');
       // Keys and passphrases never in the output.
       expect(converge.output).not.toContain(PASS);
       expect(converge.output).not.toContain('PRIVATE KEY');
@@ -210,6 +306,24 @@ describe('role nginx', () => {
       expect(seen.path).toBe('/some/path');
       expect(seen.headers['X-Forwarded-Proto']).toBe('https');
       expect(seen.headers.Host).toBe('app.test');
+      // A WebSocket upgrade reaches the upstream and its 101 comes back, where the location
+      // passes upgrades; HSTS only where toggled; gzip for JSON unless the site turns it off.
+      const upgrade = ['Upgrade: websocket', 'Connection: Upgrade'];
+      const ws = await exchange('https://app.test/ws', upgrade);
+      expect([ws.status, ws.headers.upgrade]).toEqual([101, 'websocket']);
+      // The upstream echoes the path: a long one makes the body longer than gzip_min_length.
+      const gzipped = await exchange(`https://app.test/${'x'.repeat(300)}`, ['Accept-Encoding: gzip']);
+      expect([gzipped.status, gzipped.headers['content-encoding']]).toEqual([200, 'gzip']);
+      expect(gzipped.headers['strict-transport-security']).toBe('max-age=63072000');
+      const plain = await exchange('https://static.test/', ['Accept-Encoding: gzip']);
+      expect(plain.headers['strict-transport-security']).toBeUndefined();
+      // nginx stapled the OCSP response of host2's responder (fetched at the first handshake).
+      expect(
+        await shell(
+          client,
+          'for i in $(seq 30); do out=$(openssl s_client -connect static.test:443 -servername static.test -status < /dev/null 2>/dev/null | grep -E "OCSP Response Status|Cert Status"); [ -n "$out" ] && break; sleep 1; done; echo "$out"',
+        ),
+      ).toMatch(/OCSP Response Status: successful.*\n\s*Cert Status: good\n/);
       expect(await fetch('http://unknown.test/')).toMatch(/^refused /);
       expect(await fetch('https://unknown.test/')).toMatch(/^refused /);
 
@@ -240,6 +354,14 @@ describe('role nginx', () => {
       expect(await fetch('https://secure.test/', '/opt/t/other/eve')).toMatch(/^400 /);
       const passed = await fetch('https://secure.test/', '/opt/t/alice');
       expect(passed).toMatch(/^200 /);
+      // No upgrade where the location does not pass it (the upstream never sees one), no gzip
+      // where the site turns it off.
+      const secure = await exchange(
+        `https://secure.test/${'x'.repeat(300)}`,
+        [...upgrade, 'Accept-Encoding: gzip'],
+        '/opt/t/alice',
+      );
+      expect([secure.status, secure.headers['content-encoding']]).toEqual([200, undefined]);
       expect(
         (JSON.parse(passed.slice(4)) as { headers: Record<string, string> }).headers['X-Client-DN'],
       ).toBe('CN=alice');
@@ -279,8 +401,9 @@ describe('role nginx', () => {
       expect(changedTasks(again)).toEqual([]);
       console.log(`nginx: whole test ${Date.now() - started} ms; master pid ${pid.trim()} before and after`);
     },
-    // Measured 43 s (load 4) to 131 s (unit project running beside it).
-    budget(131),
+    // Measured 43 s (load 4) to 131 s (unit project running beside it); 153 s on main at load 11
+    // to 13, 133 s with the WebSocket, HSTS, gzip, OCSP and DH checks at load 8 to 10.
+    budget(153),
   );
 
   it(
@@ -307,8 +430,46 @@ describe('role nginx', () => {
       expect(await fetch('https://static.test/')).toBe('200 static ok');
       console.log(`nginx: master pid ${pid.trim()} before and after the refused change`);
     },
-    // Measured 5 to 13 s.
-    budget(13),
+    // Measured 5 to 17 s (load 8 to 10).
+    budget(17),
+  );
+
+  it(
+    "issues client certificates from the operator's CA instead of its own; they verify against it",
+    async () => {
+      const started = Date.now();
+      const given = await applyNginx({
+        ...vars,
+        nginx_pki_dir: '/etc/bosun-pki-given',
+        nginx_pki_ca_cert: '/etc/ssl/given/ca.crt',
+        nginx_pki_ca_key: '/etc/ssl/given/ca.key',
+        nginx_pki_clients: [{ cn: 'carol' }],
+      });
+      expect(given.exitCode, given.output).toBe(0);
+      expect(given.output).not.toContain('PRIVATE KEY');
+      // The CA the controller receives is the given one, and carol's certificate chains to it.
+      const mine = join(fetched, 'host1');
+      expect(await readFile(join(mine, 'ca.crt'), 'utf8')).toBe(
+        await shell(web, 'cat /etc/ssl/given/ca.crt'),
+      );
+      expect(
+        (await run('openssl', ['verify', '-CAfile', join(mine, 'ca.crt'), join(mine, 'carol.crt')])).stdout,
+      ).toBe(`${join(mine, 'carol.crt')}: OK\n`);
+      for (const ext of ['crt', 'key']) {
+        const pem = await readFile(join(mine, `carol.${ext}`), 'utf8');
+        await shell(client, `printf '%s' ${q(pem)} > /opt/t/carol.${ext}`);
+      }
+      // Over the wire: nginx takes carol's, and no longer bob's (the role's own CA).
+      const carol = await fetch('https://secure.test/', '/opt/t/carol');
+      expect(carol).toMatch(/^200 /);
+      expect((JSON.parse(carol.slice(4)) as { headers: Record<string, string> }).headers['X-Client-DN']).toBe(
+        'CN=carol',
+      );
+      expect(await fetch('https://secure.test/', '/opt/t/bob')).toMatch(/^400 /);
+      console.log(`nginx: given CA ${Date.now() - started} ms`);
+    },
+    // Measured 45 s (load 8 to 10): one run of the role, and the requests.
+    budget(60),
   );
 });
 
@@ -334,56 +495,10 @@ async function startPebble(network: string): Promise<Pebble> {
   const address = stdout.trim();
   const dir = await mkdtemp(join(tmpdir(), 'bosun-pebble-'));
   const ssl = (args: string[]) => run('openssl', args, { cwd: dir });
-  await ssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=pebble test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  ]);
-  await ssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=pebble',
-    '-keyout',
-    'key.pem',
-    '-out',
-    'req.csr',
-  ]);
+  await ssl(selfSignedArgs('/CN=pebble test CA', 'ca.key', 'ca.pem'));
+  await ssl(requestArgs('/CN=pebble', 'key.pem', 'req.csr'));
   await writeFile(join(dir, 'san.ext'), `subjectAltName=IP:${address}\n`);
-  await ssl([
-    'x509',
-    '-req',
-    '-in',
-    'req.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'cert.pem',
-  ]);
+  await ssl(signArgs({ csr: 'req.csr', ca: 'ca.pem', caKey: 'ca.key', extfile: 'san.ext', out: 'cert.pem' }));
   await writeFile(
     join(dir, 'pebble.json'),
     JSON.stringify({
@@ -451,7 +566,11 @@ describe('role certbot', () => {
     async () => {
       const started = Date.now();
       const certbot = {
-        certbot_certificates: [{ name: 'acme', domains: ['acme.test', 'www.acme.test'] }],
+        certbot_certificates: [
+          { name: 'acme', domains: ['acme.test', 'www.acme.test'] },
+          // certbot answers on port 80 itself, which nginx holds: nginx stops for it.
+          { name: 'solo', domains: ['solo.test'], method: 'standalone' },
+        ],
         certbot_server: `https://${pebble!.address}:14000/dir`,
         certbot_server_ca: '/etc/ssl/pebble-ca.pem',
         certbot_email: 'ops@example.com',
@@ -473,9 +592,16 @@ describe('role certbot', () => {
         async () => {
           expect(await shell(web, 'readlink /etc/nginx/tls/acme')).toBe('/etc/letsencrypt/live/acme\n');
           // One certificate only: the second run asked pebble nothing.
-          expect(await shell(web, 'ls /etc/letsencrypt/archive/acme')).toBe(
-            'cert1.pem\nchain1.pem\nfullchain1.pem\nprivkey1.pem\n',
+          expect(await shell(web, 'ls /etc/letsencrypt/archive/acme /etc/letsencrypt/archive/solo')).toBe(
+            '/etc/letsencrypt/archive/acme:\ncert1.pem\nchain1.pem\nfullchain1.pem\nprivkey1.pem\n\n/etc/letsencrypt/archive/solo:\ncert1.pem\nchain1.pem\nfullchain1.pem\nprivkey1.pem\n',
           );
+          // nginx runs again after the standalone challenge, and renewals stop it the same way.
+          expect(
+            await shell(
+              web,
+              'systemctl is-active nginx; grep -c "^pre_hook = /usr/local/sbin/bosun-certbot-nginx stop" /etc/letsencrypt/renewal/solo.conf',
+            ),
+          ).toBe('active\n1\n');
           expect(
             await shell(web, 'systemctl is-enabled certbot.timer; stat -c %a /etc/letsencrypt/bosun-eab.ini'),
           ).toBe('enabled\n600\n');
@@ -510,11 +636,14 @@ describe('role certbot', () => {
         `REQUESTS_CA_BUNDLE=/etc/ssl/pebble-ca.pem certbot renew --dry-run --no-random-sleep-on-renew --server ${q(certbot.certbot_server)} 2>&1`,
       );
       expect(renew).toContain('Congratulations, all simulated renewals succeeded');
+      expect(renew).toContain('/etc/letsencrypt/live/solo/fullchain.pem (success)');
+      expect(await shell(web, 'systemctl is-active nginx')).toBe('active\n');
       console.log(`certbot: whole test ${Date.now() - started} ms`);
     },
     // Measured 42 s (load 4); 374 s with the unit project beside it, 238 s of which certbot's
     // random sleep, which the test now turns off.
-    budget(136),
+    // 191 s on main at load 11 to 13; 106 s with the standalone lineage at load 8 to 10.
+    budget(191),
   );
 });
 
@@ -554,6 +683,18 @@ describe('playbooks/crm.yml', () => {
         console.log(
           `crm.yml: first run ${firstMs} ms (changed ${changedTasks(first).length}), second ${Date.now() - started} ms (changed 0)`,
         );
+        // Where the time goes, for budgets: the slowest tasks of each run.
+        for (const [which, outcome] of [
+          ['first', first],
+          ['second', again],
+        ] as const) {
+          const slowest = outcome.results
+            .filter((r) => r.item === undefined)
+            .sort((a, b) => b.durationMs - a.durationMs)
+            .slice(0, 5)
+            .map((r) => `${r.task} ${r.durationMs} ms`);
+          console.log(`crm.yml: slowest of the ${which} run: ${slowest.join('; ')}`);
+        }
         // The CRM site answers, its application (not deployed in the lab) gets 502.
         await shell(client, `echo "$(getent hosts host1 | cut -d' ' -f1) crm.lab.internal" >> /etc/hosts`);
         expect(await fetch('http://crm.lab.internal/civicrm/')).toMatch(/^502 /);
@@ -568,7 +709,7 @@ describe('playbooks/crm.yml', () => {
         await rm(dir, { recursive: true, force: true });
       }
     },
-    // Measured 133 s (load 4) to 204 s (unit project beside it): two runs of six roles.
-    budget(204),
+    // Measured 133 s (load 4) to 220 s (load 4 to 7, after a load of 25): two runs of six roles.
+    budget(220),
   );
 });
