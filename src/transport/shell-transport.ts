@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { BosunError } from '../errors.js';
-import { type RawShell, raw, sh } from './quote.js';
+import { type RawShell, sh } from './quote.js';
 import { interruptedError, RemoteCommand, STOP_DEADLINE_MS, stopGroupScript } from './remote-command.js';
 import type { BecomeOptions, ExecOptions, ExecResult, GetOptions, PutOptions, Transport } from './types.js';
 import { type Payload, payloadOf, verifiedWriteScript } from './verified-write.js';
