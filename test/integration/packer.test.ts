@@ -92,6 +92,8 @@ describe('packer validate', () => {
       const key = join(dir, 'key');
       const made = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
       expect(made.code, made.output).toBe(0);
+      const bundle = join(dir, 'bosun-bundle.tar.gz');
+      await writeFile(bundle, '');
       const folders = (await readdir(PACKER_DIR, { withFileTypes: true }))
         .filter((entry) => entry.isDirectory())
         .map((entry) => entry.name)
@@ -103,7 +105,9 @@ describe('packer validate', () => {
         ['aws', amazon],
         ['aws', ['-only=amazon-ebs.common', ...amazon, '-var', 'distribution=ubuntu-24.04', ...bastion]],
         ['aws', ['-only=amazon-ebs.layer', ...amazon, ...bastion, '-var', 'groups=["web"]']],
-        ['docker', ['-var', 'image=bosun-systemd:any']],
+        // validate stats the file provisioner's source: a bundle must be there (a clean clone has
+        // no dist/bosun-bundle.tar.gz until `npm run bundle`), so it is given, as the build test does.
+        ['docker', ['-var', 'image=bosun-systemd:any', '-var', `bundle=${bundle}`]],
       ];
       for (const [folder, vars] of cases) {
         // A new network namespace has only a loopback that is down: any request to AWS fails.
